@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Adapter for percpu_ida, whatever its API generation:
+ *   PIDA_GEN 312: alloc takes gfp_t, only percpu_ida_init(), sizes fixed
+ *   PIDA_GEN 313: adds __percpu_ida_init, for_each_free, free_tags
+ *   PIDA_GEN 314: alloc takes a task state
+ * PIDA_HEADER names the header the allocator was built with.
+ */
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <linux/gfp.h>
+#include <stdlib.h>
+#include PIDA_HEADER
+#include "harness.h"
+
+#ifndef PIDA_GEN
+#define PIDA_GEN 314
+#endif
+
+struct hk_pool {
+	struct percpu_ida ida;
+	unsigned long nr_tags;
+};
+
+enum hk_pool_opcode {
+	HK_OP_INIT,
+	HK_OP_ALLOC,
+	HK_OP_FREE,
+	HK_OP_FOR_EACH_FREE,
+	HK_OP_FREE_TAGS,
+	HK_OP_DESTROY,
+};
+
+struct hk_pool_op {
+	int opcode;
+	struct hk_pool *pool;
+	long a, b, c;
+	unsigned int *buf;
+	long cap;
+	long count;
+};
+
+SHIM_EXPORT int hk_features(void)
+{
+	int feat = 0;
+
+	if (PIDA_GEN >= 313)
+		feat |= HK_FEAT_INIT_SIZES | HK_FEAT_FOR_EACH_FREE |
+			HK_FEAT_FREE_TAGS;
+	if (PIDA_GEN >= 314)
+		feat |= HK_FEAT_INTERRUPTIBLE;
+	return feat;
+}
+
+SHIM_EXPORT int hk_generation(void)
+{
+	return PIDA_GEN;
+}
+
+long hk_alloc_tag(struct hk_pool *pool, int state)
+{
+#if PIDA_GEN >= 314
+	return percpu_ida_alloc(&pool->ida, state);
+#else
+	/* before 3.14 the only sleep was uninterruptible, asked for by gfp */
+	return percpu_ida_alloc(&pool->ida,
+				state == TASK_RUNNING ? GFP_NOWAIT : GFP_KERNEL);
+#endif
+}
+
+void hk_free_tag(struct hk_pool *pool, unsigned int tag)
+{
+	percpu_ida_free(&pool->ida, tag);
+}
+
+unsigned long hk_pool_nr_tags(struct hk_pool *pool)
+{
+	return pool->nr_tags;
+}
+
+#if PIDA_GEN >= 313
+static int collect_tag(unsigned int tag, void *data)
+{
+	struct hk_pool_op *op = data;
+
+	if (op->count < op->cap)
+		op->buf[op->count] = tag;
+	op->count++;
+	return 0;
+}
+#endif
+
+static long pool_op(void *arg)
+{
+	struct hk_pool_op *op = arg;
+	struct hk_pool *pool = op->pool;
+
+	switch (op->opcode) {
+	case HK_OP_INIT:
+#if PIDA_GEN >= 313
+		if (op->b > 0)
+			return __percpu_ida_init(&pool->ida, op->a, op->b, op->c);
+#endif
+		return percpu_ida_init(&pool->ida, op->a);
+	case HK_OP_ALLOC:
+		return hk_alloc_tag(pool, op->a);
+	case HK_OP_FREE:
+		hk_free_tag(pool, op->a);
+		return 0;
+#if PIDA_GEN >= 313
+	case HK_OP_FOR_EACH_FREE:
+		op->count = 0;
+		return percpu_ida_for_each_free(&pool->ida, collect_tag, op);
+	case HK_OP_FREE_TAGS:
+		return percpu_ida_free_tags(&pool->ida, op->a);
+#endif
+	case HK_OP_DESTROY:
+		percpu_ida_destroy(&pool->ida);
+		return 0;
+	}
+	return -EOPNOTSUPP;
+}
+
+SHIM_EXPORT struct hk_pool *hk_pool_new(unsigned long nr_tags)
+{
+	struct hk_pool *pool = calloc(1, sizeof(*pool));
+
+	if (pool)
+		pool->nr_tags = nr_tags;
+	return pool;
+}
+
+SHIM_EXPORT void hk_pool_release(struct hk_pool *pool)
+{
+	free(pool);
+}
+
+/**
+ * hk_pool_op() - run one allocator entry point on vCPU @cpu
+ * @t: the task to run it as (ignored for @in_irq)
+ * @cpu: the vCPU
+ * @in_irq: run it as a hard interrupt handler instead
+ * @op: what to run and its arguments; results come back in it
+ * @ret: the entry point's return value
+ *
+ * Return: as hk_call().
+ */
+SHIM_EXPORT int hk_pool_op(struct task_struct *t, int cpu, int in_irq,
+			   struct hk_pool_op *op, long *ret)
+{
+	if (in_irq)
+		return hk_irq_call(cpu, pool_op, op, ret);
+	return hk_call(t, cpu, pool_op, op, ret);
+}

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel code for the shims' own tests: small functions, in kernel style,
+ * that exercise one primitive or break one rule on purpose, so a test can
+ * show that the machine model and each debug check behave as the kernel's.
+ */
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/atomic.h>
+#include <linux/bitmap.h>
+#include <stdio.h>
+#include "harness.h"
+
+static DEFINE_SPINLOCK(st_lock_a);
+static DEFINE_SPINLOCK(st_lock_b);
+static DEFINE_SPINLOCK(st_lock_irq);
+static DECLARE_WAIT_QUEUE_HEAD(st_wq);
+static atomic_t st_cond;
+static char st_log[4096];
+static size_t st_log_len;
+static DEFINE_SPINLOCK(st_log_lock);
+
+static void st_logf(const char *fmt, ...) __printf(1, 2);
+
+static void st_logf(const char *fmt, ...)
+{
+	unsigned long flags;
+	va_list ap;
+
+	spin_lock_irqsave(&st_log_lock, flags);
+	va_start(ap, fmt);
+	st_log_len += vsnprintf(st_log + st_log_len, sizeof(st_log) - st_log_len,
+				fmt, ap);
+	va_end(ap);
+	spin_unlock_irqrestore(&st_log_lock, flags);
+}
+
+/* A wake between prepare_to_wait() and schedule() must not be lost. */
+static long st_wake_before_schedule(long arg)
+{
+	DEFINE_WAIT(wait);
+
+	prepare_to_wait(&st_wq, &wait, TASK_UNINTERRUPTIBLE);
+	wake_up(&st_wq);
+	if (READ_ONCE(current->state) != TASK_RUNNING)
+		return -1;
+	if (!list_empty(&wait.entry))
+		return -2;	/* autoremove should have taken us off */
+	schedule();		/* must return at once */
+	finish_wait(&st_wq, &wait);
+	return 0;
+}
+
+/* Sleep until st_cond is set; with @arg, interruptibly. */
+static long st_wait_cond(long arg)
+{
+	int state = arg ? TASK_INTERRUPTIBLE : TASK_UNINTERRUPTIBLE;
+	DEFINE_WAIT(wait);
+	long ret = 0;
+
+	for (;;) {
+		prepare_to_wait(&st_wq, &wait, state);
+		if (atomic_read(&st_cond))
+			break;
+		if (signal_pending_state(state, current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		schedule();
+	}
+	finish_wait(&st_wq, &wait);
+	return ret ? ret : raw_smp_processor_id();
+}
+
+static long st_set_cond(long arg)
+{
+	atomic_set(&st_cond, arg);
+	return wake_up_nr(&st_wq, 64);
+}
+
+/* Per-cpu copies are distinct, cacheline aligned, and this_cpu_ptr agrees. */
+static long st_percpu(long arg)
+{
+	struct st_pcpu { long val; } __percpu *p = alloc_percpu(struct st_pcpu);
+	unsigned long flags;
+	unsigned int cpu;
+	long ret = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		per_cpu_ptr(p, cpu)->val = cpu * 10 + 1;
+	for_each_possible_cpu(cpu) {
+		unsigned int other;
+
+		if ((unsigned long)per_cpu_ptr(p, cpu) % SMP_CACHE_BYTES)
+			ret = -1;
+		if (per_cpu_ptr(p, cpu)->val != cpu * 10 + 1)
+			ret = -2;
+		for_each_possible_cpu(other)
+			if (other != cpu && per_cpu_ptr(p, cpu) == per_cpu_ptr(p, other))
+				ret = -3;
+	}
+	local_irq_save(flags);
+	if (this_cpu_ptr(p) != per_cpu_ptr(p, smp_processor_id()))
+		ret = -4;
+	local_irq_restore(flags);
+	free_percpu(p);
+	return ret;
+}
+
+/* Dereferencing a __percpu pointer without per_cpu_ptr() faults. */
+static long st_percpu_raw_deref(long arg)
+{
+	int __percpu *p = alloc_percpu(int);
+	long v = *(volatile int *)p;
+
+	free_percpu(p);
+	return v;
+}
+
+static long st_leak(long arg)
+{
+	return kmalloc(arg, GFP_KERNEL) ? 0 : -ENOMEM;
+}
+
+static long st_lock_aa(long arg)
+{
+	spin_lock(&st_lock_a);
+	spin_lock(&st_lock_a);
+	spin_unlock(&st_lock_a);
+	spin_unlock(&st_lock_a);
+	return 0;
+}
+
+/* With @arg 0 take A then B, with @arg 1 take B then A. */
+static long st_lock_order(long arg)
+{
+	spinlock_t *first = arg ? &st_lock_b : &st_lock_a;
+	spinlock_t *second = arg ? &st_lock_a : &st_lock_b;
+
+	spin_lock(first);
+	spin_lock(second);
+	spin_unlock(second);
+	spin_unlock(first);
+	return 0;
+}
+
+/* Take the irq lock the way the caller's context allows: irqs as they are. */
+static long st_lock_irq_ctx(long arg)
+{
+	spin_lock(&st_lock_irq);
+	spin_unlock(&st_lock_irq);
+	return 0;
+}
+
+static long st_lock_irqsave(long arg)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&st_lock_irq, flags);
+	spin_unlock_irqrestore(&st_lock_irq, flags);
+	return 0;
+}
+
+static long st_sleep_in_atomic(long arg)
+{
+	spin_lock(&st_lock_a);
+	set_current_state(TASK_UNINTERRUPTIBLE);
+	schedule();
+	spin_unlock(&st_lock_a);
+	return 0;
+}
+
+static long st_sleep_irqs_off(long arg)
+{
+	local_irq_disable();
+	set_current_state(TASK_UNINTERRUPTIBLE);
+	schedule();
+	local_irq_enable();
+	return 0;
+}
+
+static long st_kmalloc_atomic(long arg)
+{
+	void *p;
+
+	spin_lock(&st_lock_a);
+	p = kmalloc(16, GFP_KERNEL);
+	spin_unlock(&st_lock_a);
+	kfree(p);
+	return 0;
+}
+
+static long st_smp_id_preemptible(long arg)
+{
+	return smp_processor_id();
+}
+
+static long st_bad_magic(long arg)
+{
+	spinlock_t *lock = kzalloc(sizeof(*lock), GFP_KERNEL);
+
+	if (!lock)
+		return -ENOMEM;
+	spin_lock(lock);
+	spin_unlock(lock);
+	kfree(lock);
+	return 0;
+}
+
+static long st_return_locked(long arg)
+{
+	spin_lock(&st_lock_b);
+	return 0;
+}
+
+static long st_double_kfree(long arg)
+{
+	void *p = kmalloc(8, GFP_KERNEL);
+
+	kfree(p);
+	kfree(p);
+	return 0;
+}
+
+static long st_bug_on(long arg)
+{
+	BUG_ON(arg == 42);
+	return 0;
+}
+
+static long st_fail_nth(long arg)
+{
+	void *a = kmalloc(8, GFP_KERNEL);
+	void *b = kmalloc(8, GFP_KERNEL);
+	long ret = (a ? 1 : 0) | (b ? 2 : 0);
+
+	kfree(a);
+	kfree(b);
+	return ret;
+}
+
+/* Hotplug order: a PREPARE/DEAD state, two AP states and a notifier. */
+static int st_hp_prep_up(unsigned int cpu) { st_logf("prep:up:%u ", cpu); return 0; }
+static int st_hp_prep_down(unsigned int cpu) { st_logf("prep:down:%u ", cpu); return 0; }
+static int st_hp_ap1_up(unsigned int cpu) { st_logf("ap1:up:%u ", cpu); return 0; }
+static int st_hp_ap1_down(unsigned int cpu) { st_logf("ap1:down:%u ", cpu); return 0; }
+static int st_hp_ap2_up(unsigned int cpu) { st_logf("ap2:up:%u ", cpu); return 0; }
+static int st_hp_ap2_down(unsigned int cpu) { st_logf("ap2:down:%u ", cpu); return 0; }
+
+static int st_hp_notify(struct notifier_block *nb, unsigned long action,
+			void *hcpu)
+{
+	st_logf("nb:%lu:%lu ", action, (unsigned long)hcpu);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block st_hp_nb = { .notifier_call = st_hp_notify };
+
+static long st_hotplug_register(long arg)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "st:prep",
+					st_hp_prep_up, st_hp_prep_down);
+	if (ret < 0)
+		return ret;
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "st:ap1",
+					st_hp_ap1_up, st_hp_ap1_down);
+	if (ret < 0)
+		return ret;
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "st:ap2",
+					st_hp_ap2_up, st_hp_ap2_down);
+	if (ret < 0)
+		return ret;
+	return register_cpu_notifier(&st_hp_nb);
+}
+
+static long st_cpu_down_self(long arg)
+{
+	return cpu_down(arg);
+}
+
+static long st_bitops(long arg)
+{
+	DECLARE_BITMAP(map, 200);
+	unsigned long bit;
+	long sum = 0;
+
+	bitmap_zero(map, 200);
+	set_bit(3, map);
+	set_bit(64, map);
+	set_bit(199, map);
+	if (test_and_set_bit(64, map) != 1 || test_and_clear_bit(65, map) != 0)
+		return -1;
+	if (bitmap_weight(map, 200) != 3 || find_first_bit(map, 200) != 3 ||
+	    find_next_bit(map, 200, 4) != 64 || find_next_bit(map, 200, 65) != 199 ||
+	    find_next_zero_bit(map, 200, 3) != 4 || find_last_bit(map, 200) != 199)
+		return -2;
+	for_each_set_bit(bit, map, 200)
+		sum += bit;
+	return sum;
+}
+
+static long st_cmpxchg(long arg)
+{
+	unsigned int v = 5, old;
+	atomic_t a = ATOMIC_INIT(1);
+
+	old = cmpxchg(&v, 5, 7);
+	if (old != 5 || v != 7)
+		return -1;
+	old = cmpxchg(&v, 5, 9);
+	if (old != 7 || v != 7)
+		return -2;
+	if (xchg(&v, 11) != 7 || v != 11)
+		return -3;
+	old = 10;
+	if (try_cmpxchg(&v, &old, 12) || old != 11)
+		return -4;
+	if (atomic_inc_return(&a) != 2 || !atomic_dec_and_test((atomic_dec(&a), &a)))
+		return -5;
+	return 0;
+}
+
+struct st_entry {
+	const char *name;
+	long (*fn)(long arg);
+};
+
+static const struct st_entry st_table[] = {
+	{ "wake_before_schedule", st_wake_before_schedule },
+	{ "wait_cond", st_wait_cond },
+	{ "set_cond", st_set_cond },
+	{ "percpu", st_percpu },
+	{ "percpu_raw_deref", st_percpu_raw_deref },
+	{ "leak", st_leak },
+	{ "lock_aa", st_lock_aa },
+	{ "lock_order", st_lock_order },
+	{ "lock_irq_ctx", st_lock_irq_ctx },
+	{ "lock_irqsave", st_lock_irqsave },
+	{ "sleep_in_atomic", st_sleep_in_atomic },
+	{ "sleep_irqs_off", st_sleep_irqs_off },
+	{ "kmalloc_atomic", st_kmalloc_atomic },
+	{ "smp_id_preemptible", st_smp_id_preemptible },
+	{ "bad_magic", st_bad_magic },
+	{ "return_locked", st_return_locked },
+	{ "double_kfree", st_double_kfree },
+	{ "bug_on", st_bug_on },
+	{ "fail_nth", st_fail_nth },
+	{ "hotplug_register", st_hotplug_register },
+	{ "cpu_down_self", st_cpu_down_self },
+	{ "bitops", st_bitops },
+	{ "cmpxchg", st_cmpxchg },
+};
+
+struct st_call {
+	const struct st_entry *e;
+	long arg;
+};
+
+static long st_trampoline(void *data)
+{
+	struct st_call *c = data;
+
+	return c->e->fn(c->arg);
+}
+
+/**
+ * hk_selftest() - run the named selftest function on vCPU @cpu
+ * @t: the task (ignored with @in_irq)
+ * @cpu: the vCPU
+ * @in_irq: run it as a hard interrupt handler
+ * @name: which function
+ * @arg: its argument
+ * @ret: its return value
+ *
+ * Return: as hk_call(), or -ENOENT for an unknown name.
+ */
+SHIM_EXPORT int hk_selftest(struct task_struct *t, int cpu, int in_irq,
+			    const char *name, long arg, long *ret)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(st_table); i++) {
+		struct st_call c = { &st_table[i], arg };
+
+		if (strcmp(st_table[i].name, name))
+			continue;
+		if (in_irq)
+			return hk_irq_call(cpu, st_trampoline, &c, ret);
+		return hk_call(t, cpu, st_trampoline, &c, ret);
+	}
+	return -ENOENT;
+}
+
+SHIM_EXPORT size_t hk_selftest_log(char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s", st_log);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _ASM_BARRIER_H
+#define _ASM_BARRIER_H
+
+#include <linux/compiler.h>
+
+/*
+ * Every barrier is a __atomic fence, so the sanitizers see the ordering the
+ * code asks for, and a scheduling point, so the engines can interleave there.
+ */
+#define __shim_fence(order) do {					\
+	shim_sched_point(SP_BARRIER, NULL);				\
+	__atomic_thread_fence(order);					\
+} while (0)
+
+#define mb()			__shim_fence(__ATOMIC_SEQ_CST)
+#define rmb()			__shim_fence(__ATOMIC_ACQUIRE)
+#define wmb()			__shim_fence(__ATOMIC_RELEASE)
+#define smp_mb()		mb()
+#define smp_rmb()		rmb()
+#define smp_wmb()		wmb()
+#define smp_mb__before_atomic()	mb()
+#define smp_mb__after_atomic()	mb()
+#define smp_mb__before_clear_bit() mb()
+#define smp_mb__after_clear_bit() mb()
+#define smp_mb__after_spinlock() mb()
+#define smp_mb__before_spinlock() mb()
+#define smp_read_barrier_depends() do { } while (0)
+#define set_mb(var, value)	do { WRITE_ONCE(var, value); mb(); } while (0)
+#define smp_store_mb(var, value) set_mb(var, value)
+
+#define smp_load_acquire(p) ({						\
+	shim_sched_point(SP_BARRIER, (p));				\
+	__atomic_load_n((p), __ATOMIC_ACQUIRE);				\
+})
+#define smp_store_release(p, v) do {					\
+	shim_sched_point(SP_BARRIER, (p));				\
+	__atomic_store_n((p), (v), __ATOMIC_RELEASE);			\
+} while (0)
+
+#endif /* _ASM_BARRIER_H */

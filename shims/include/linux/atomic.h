@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LINUX_ATOMIC_H
+#define _LINUX_ATOMIC_H
+
+#include <linux/types.h>
+#include <asm/barrier.h>
+#include <asm/cmpxchg.h>
+
+#define ATOMIC_INIT(i)		{ (i) }
+#define ATOMIC_LONG_INIT(i)	{ (i) }
+#define ATOMIC64_INIT(i)	{ (i) }
+
+/*
+ * One set of operations per type.  Operations that return a value are fully
+ * ordered; those that return nothing are relaxed, as the kernel documents.
+ */
+#define SHIM_ATOMIC_OPS(pfx, atype, vtype)				\
+static inline vtype pfx##_read(const atype *v)				\
+{									\
+	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);		\
+}									\
+static inline void pfx##_set(atype *v, vtype i)				\
+{									\
+	shim_sched_point(SP_ATOMIC, v);					\
+	__atomic_store_n(&v->counter, i, __ATOMIC_RELAXED);		\
+}									\
+static inline vtype pfx##_read_acquire(const atype *v)			\
+{									\
+	return __atomic_load_n(&v->counter, __ATOMIC_ACQUIRE);		\
+}									\
+static inline void pfx##_set_release(atype *v, vtype i)		\
+{									\
+	shim_sched_point(SP_ATOMIC, v);					\
+	__atomic_store_n(&v->counter, i, __ATOMIC_RELEASE);		\
+}									\
+static inline void pfx##_add(vtype i, atype *v)				\
+{									\
+	shim_sched_point(SP_ATOMIC, v);					\
+	__atomic_fetch_add(&v->counter, i, __ATOMIC_RELAXED);		\
+}									\
+static inline void pfx##_sub(vtype i, atype *v)				\
+{									\
+	shim_sched_point(SP_ATOMIC, v);					\
+	__atomic_fetch_sub(&v->counter, i, __ATOMIC_RELAXED);		\
+}									\
+static inline void pfx##_inc(atype *v)					\
+{									\
+	pfx##_add(1, v);						\
+}									\
+static inline void pfx##_dec(atype *v)					\
+{									\
+	pfx##_sub(1, v);						\
+}									\
+static inline void pfx##_and(vtype i, atype *v)				\
+{									\
+	shim_sched_point(SP_ATOMIC, v);					\
+	__atomic_fetch_and(&v->counter, i, __ATOMIC_RELAXED);		\
+}									\
+static inline void pfx##_or(vtype i, atype *v)				\
+{									\
+	shim_sched_point(SP_ATOMIC, v);					\
+	__atomic_fetch_or(&v->counter, i, __ATOMIC_RELAXED);		\
+}									\
+static inline vtype pfx##_add_return(vtype i, atype *v)			\
+{									\
+	shim_sched_point(SP_ATOMIC, v);					\
+	return __atomic_add_fetch(&v->counter, i, __ATOMIC_SEQ_CST);	\
+}									\
+static inline vtype pfx##_sub_return(vtype i, atype *v)			\
+{									\
+	shim_sched_point(SP_ATOMIC, v);					\
+	return __atomic_sub_fetch(&v->counter, i, __ATOMIC_SEQ_CST);	\
+}									\
+static inline vtype pfx##_fetch_add(vtype i, atype *v)			\
+{									\
+	shim_sched_point(SP_ATOMIC, v);					\
+	return __atomic_fetch_add(&v->counter, i, __ATOMIC_SEQ_CST);	\
+}									\
+static inline vtype pfx##_fetch_sub(vtype i, atype *v)			\
+{									\
+	shim_sched_point(SP_ATOMIC, v);					\
+	return __atomic_fetch_sub(&v->counter, i, __ATOMIC_SEQ_CST);	\
+}									\
+static inline vtype pfx##_fetch_or(vtype i, atype *v)			\
+{									\
+	shim_sched_point(SP_ATOMIC, v);					\
+	return __atomic_fetch_or(&v->counter, i, __ATOMIC_SEQ_CST);	\
+}									\
+static inline vtype pfx##_fetch_and(vtype i, atype *v)			\
+{									\
+	shim_sched_point(SP_ATOMIC, v);					\
+	return __atomic_fetch_and(&v->counter, i, __ATOMIC_SEQ_CST);	\
+}									\
+static inline vtype pfx##_inc_return(atype *v)				\
+{									\
+	return pfx##_add_return(1, v);					\
+}									\
+static inline vtype pfx##_dec_return(atype *v)				\
+{									\
+	return pfx##_sub_return(1, v);					\
+}									\
+static inline bool pfx##_dec_and_test(atype *v)				\
+{									\
+	return pfx##_sub_return(1, v) == 0;				\
+}									\
+static inline bool pfx##_inc_and_test(atype *v)				\
+{									\
+	return pfx##_add_return(1, v) == 0;				\
+}									\
+static inline bool pfx##_sub_and_test(vtype i, atype *v)		\
+{									\
+	return pfx##_sub_return(i, v) == 0;				\
+}									\
+static inline vtype pfx##_xchg(atype *v, vtype n)			\
+{									\
+	return xchg(&v->counter, n);					\
+}									\
+static inline vtype pfx##_cmpxchg(atype *v, vtype o, vtype n)		\
+{									\
+	return cmpxchg(&v->counter, o, n);				\
+}									\
+static inline bool pfx##_try_cmpxchg(atype *v, vtype *o, vtype n)	\
+{									\
+	return try_cmpxchg(&v->counter, o, n);				\
+}									\
+static inline bool pfx##_add_unless(atype *v, vtype a, vtype u)	\
+{									\
+	vtype c = pfx##_read(v);					\
+									\
+	do {								\
+		if (c == u)						\
+			return false;					\
+	} while (!pfx##_try_cmpxchg(v, &c, c + a));			\
+	return true;							\
+}									\
+static inline bool pfx##_inc_not_zero(atype *v)				\
+{									\
+	return pfx##_add_unless(v, 1, 0);				\
+}
+
+SHIM_ATOMIC_OPS(atomic, atomic_t, int)
+SHIM_ATOMIC_OPS(atomic_long, atomic_long_t, long)
+SHIM_ATOMIC_OPS(atomic64, atomic64_t, s64)
+
+#define atomic_cmpxchg_relaxed	atomic_cmpxchg
+#define atomic_fetch_add_unless(v, a, u) ({				\
+	int __c = atomic_read(v);					\
+	while (__c != (u) && !atomic_try_cmpxchg(v, &__c, __c + (a)))	\
+		;							\
+	__c;								\
+})
+
+#endif /* _LINUX_ATOMIC_H */

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LINUX_COMPILER_H
+#define _LINUX_COMPILER_H
+
+#include <shim/runtime.h>
+
+#define likely(x)		__builtin_expect(!!(x), 1)
+#define unlikely(x)		__builtin_expect(!!(x), 0)
+#define barrier()		__asm__ __volatile__("" : : : "memory")
+
+#undef __always_inline
+#define __always_inline		inline __attribute__((always_inline))
+#define noinline		__attribute__((noinline))
+#define __noreturn		__attribute__((noreturn))
+#define __must_check		__attribute__((warn_unused_result))
+#define __maybe_unused		__attribute__((unused))
+#define __always_unused		__attribute__((unused))
+#define __used			__attribute__((used))
+#define __aligned(x)		__attribute__((aligned(x)))
+#define __packed		__attribute__((packed))
+#define __weak			__attribute__((weak))
+#define __pure			__attribute__((pure))
+#define __cold			__attribute__((cold))
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
+#define __visible
+#define notrace
+#define __user
+#define __kernel
+#define __iomem
+#define __rcu
+#define __force
+#define __bitwise
+#define __percpu
+#define __must_hold(x)
+#define __acquires(x)
+#define __releases(x)
+#define __cond_lock(x, c)	(c)
+#define __read_mostly
+#define __ro_after_init
+#define __init
+#define __exit
+#define __initdata
+#define __exitdata
+#define __devinit
+#define __cpuinit
+#define __ref
+#define __sched
+#define __lockfunc
+#define fallthrough		__attribute__((__fallthrough__))
+
+#define __same_type(a, b)	__builtin_types_compatible_p(typeof(a), typeof(b))
+#define __stringify_1(x...)	#x
+#define __stringify(x...)	__stringify_1(x)
+#define ___PASTE(a, b)		a##b
+#define __PASTE(a, b)		___PASTE(a, b)
+#define __UNIQUE_ID(prefix)	__PASTE(__PASTE(__UNIQUE_ID_, prefix), __COUNTER__)
+
+#define BUILD_BUG_ON(cond)	_Static_assert(!(cond), "BUILD_BUG_ON: " #cond)
+#define BUILD_BUG_ON_ZERO(e)	((int)(sizeof(struct { int:(-!!(e)); })))
+#define BUILD_BUG_ON_MSG(cond, msg) _Static_assert(!(cond), msg)
+
+#define _RET_IP_		((unsigned long)__builtin_return_address(0))
+#define _THIS_IP_		({ __label__ __here; __here: (unsigned long)&&__here; })
+
+/*
+ * READ_ONCE/WRITE_ONCE as relaxed atomics: the same code on x86, and TSan
+ * sees a marked access rather than a data race.  They are scheduling points
+ * only through the primitives around them, as in the kernel.
+ */
+#define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
+#define ACCESS_ONCE(x)		(*(volatile typeof(x) *)&(x))
+#define data_race(expr)		({ typeof(expr) __v; __v = (expr); __v; })
+
+#endif /* _LINUX_COMPILER_H */

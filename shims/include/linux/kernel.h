@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LINUX_KERNEL_H
+#define _LINUX_KERNEL_H
+
+#include <limits.h>
+#include <stdarg.h>
+#include <linux/compiler.h>
+#include <linux/types.h>
+#include <linux/bug.h>
+#include <linux/printk.h>
+#include <linux/errno.h>
+#include <linux/err.h>
+#include <linux/cache.h>
+#include <linux/stddef.h>
+
+#define U8_MAX		((u8)~0U)
+#define U16_MAX		((u16)~0U)
+#define U32_MAX		((u32)~0U)
+#define U64_MAX		((u64)~0ULL)
+#define S32_MAX		((s32)(U32_MAX >> 1))
+#define S64_MAX		((s64)(U64_MAX >> 1))
+
+#define ARRAY_SIZE(arr)	(sizeof(arr) / sizeof((arr)[0]))
+#define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
+#define roundup(x, y)	((((x) + ((y) - 1)) / (y)) * (y))
+#define rounddown(x, y)	((x) - ((x) % (y)))
+#define __round_mask(x, y) ((__typeof__(x))((y) - 1))
+#define round_up(x, y)	((((x) - 1) | __round_mask(x, y)) + 1)
+#define round_down(x, y) ((x) & ~__round_mask(x, y))
+#define ALIGN(x, a)	(((x) + ((typeof(x))(a) - 1)) & ~((typeof(x))(a) - 1))
+#define IS_ALIGNED(x, a) (((x) & ((typeof(x))(a) - 1)) == 0)
+#define upper_32_bits(n) ((u32)(((n) >> 16) >> 16))
+#define lower_32_bits(n) ((u32)(n))
+
+#define container_of(ptr, type, member) ({				\
+	void *__mptr = (void *)(ptr);					\
+	((type *)(__mptr - offsetof(type, member)));			\
+})
+
+/* Type-checked like the kernel's: mixing types earns a warning. */
+#define typecheck(type, x) ({						\
+	type __dummy;							\
+	typeof(x) __dummy2;						\
+	(void)(&__dummy == &__dummy2);					\
+	1;								\
+})
+
+#define __cmp_once(x, y, op) ({						\
+	typeof(x) __x = (x);						\
+	typeof(y) __y = (y);						\
+	(void)(&__x == &__y);						\
+	__x op __y ? __x : __y;						\
+})
+#define min(x, y)		__cmp_once(x, y, <)
+#define max(x, y)		__cmp_once(x, y, >)
+#define min3(x, y, z)		min((typeof(x))min(x, y), z)
+#define max3(x, y, z)		max((typeof(x))max(x, y), z)
+#define min_t(type, x, y)	({ type __a = (x); type __b = (y); __a < __b ? __a : __b; })
+#define max_t(type, x, y)	({ type __a = (x); type __b = (y); __a > __b ? __a : __b; })
+#define clamp(val, lo, hi)	min((typeof(val))max(val, lo), hi)
+#define clamp_t(type, val, lo, hi) min_t(type, max_t(type, val, lo), hi)
+#define clamp_val(val, lo, hi)	clamp_t(typeof(val), val, lo, hi)
+#define swap(a, b)							\
+	do { typeof(a) __tmp = (a); (a) = (b); (b) = __tmp; } while (0)
+
+#define might_sleep()	shim_might_sleep(__FILE__, __LINE__, __func__)
+#define might_sleep_if(cond) do { if (cond) might_sleep(); } while (0)
+#define might_resched()	do { } while (0)
+#define cant_sleep()	WARN_ON_ONCE(!in_atomic() && !irqs_disabled())
+
+#define IS_ENABLED(option)	0
+#define IS_BUILTIN(option)	0
+
+#define __CONCAT_HELPER(a, b)	a##b
+
+int sprintf(char *buf, const char *fmt, ...);
+int snprintf(char *buf, size_t size, const char *fmt, ...);
+int scnprintf(char *buf, size_t size, const char *fmt, ...);
+
+static inline bool is_power_of_2(unsigned long n)
+{
+	return n != 0 && ((n & (n - 1)) == 0);
+}
+
+#endif /* _LINUX_KERNEL_H */

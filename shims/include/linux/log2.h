@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LINUX_LOG2_H
+#define _LINUX_LOG2_H
+#include <linux/bitops.h>
+#define ilog2(n)		((int)__fls((unsigned long)(n)))
+#define roundup_pow_of_two(n)	(1UL << fls64((u64)(n) - 1))
+#define rounddown_pow_of_two(n)	(1UL << ilog2(n))
+#define order_base_2(n)		((n) > 1 ? ilog2((n) - 1) + 1 : 0)
+#endif

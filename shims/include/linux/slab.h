@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LINUX_SLAB_H
+#define _LINUX_SLAB_H
+
+#include <linux/types.h>
+#include <linux/gfp.h>
+#include <linux/kernel.h>
+
+void *__kmalloc(size_t size, gfp_t flags);
+void kfree(const void *objp);
+size_t ksize(const void *objp);
+
+static inline void *kmalloc(size_t size, gfp_t flags)
+{
+	return __kmalloc(size, flags);
+}
+
+static inline void *kzalloc(size_t size, gfp_t flags)
+{
+	return __kmalloc(size, flags | __GFP_ZERO);
+}
+
+static inline void *kmalloc_array(size_t n, size_t size, gfp_t flags)
+{
+	size_t bytes;
+
+	if (unlikely(__builtin_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return __kmalloc(bytes, flags);
+}
+
+static inline void *kcalloc(size_t n, size_t size, gfp_t flags)
+{
+	return kmalloc_array(n, size, flags | __GFP_ZERO);
+}
+
+#define kmalloc_node(size, flags, node)		kmalloc(size, flags)
+#define kzalloc_node(size, flags, node)		kzalloc(size, flags)
+#define kvmalloc(size, flags)			kmalloc(size, flags)
+#define kvzalloc(size, flags)			kzalloc(size, flags)
+#define kvmalloc_array(n, size, flags)		kmalloc_array(n, size, flags)
+#define kvcalloc(n, size, flags)		kcalloc(n, size, flags)
+#define kvfree(p)				kfree(p)
+#define vmalloc(size)				kmalloc(size, GFP_KERNEL)
+#define vzalloc(size)				kzalloc(size, GFP_KERNEL)
+#define vfree(p)				kfree(p)
+
+#endif /* _LINUX_SLAB_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LINUX_SPINLOCK_TYPES_H
+#define _LINUX_SPINLOCK_TYPES_H
+
+#include <linux/types.h>
+#include <linux/lockdep.h>
+
+#define SPINLOCK_MAGIC		0xdead4eadU
+
+/*
+ * A test-and-set lock with the debug fields of CONFIG_DEBUG_SPINLOCK and a
+ * lockdep class.  @class_id is resolved on first acquisition.
+ */
+typedef struct raw_spinlock {
+	int locked;
+	unsigned int magic;
+	int owner_cpu;
+	int class_id;
+	struct task_struct *owner;
+	struct lock_class_key *key;
+	const char *name;
+} raw_spinlock_t;
+
+typedef struct spinlock {
+	struct raw_spinlock rlock;
+} spinlock_t;
+
+#define __RAW_SPIN_LOCK_INITIALIZER(lockname)				\
+	{ .locked = 0, .magic = SPINLOCK_MAGIC, .owner_cpu = -1,	\
+	  .name = #lockname }
+#define __RAW_SPIN_LOCK_UNLOCKED(lockname)				\
+	(raw_spinlock_t)__RAW_SPIN_LOCK_INITIALIZER(lockname)
+#define __SPIN_LOCK_INITIALIZER(lockname)				\
+	{ .rlock = __RAW_SPIN_LOCK_INITIALIZER(lockname) }
+#define __SPIN_LOCK_UNLOCKED(lockname)					\
+	(spinlock_t)__SPIN_LOCK_INITIALIZER(lockname)
+#define SPIN_LOCK_UNLOCKED	__SPIN_LOCK_UNLOCKED(old_style_spin_init)
+#define DEFINE_SPINLOCK(x)	spinlock_t x = __SPIN_LOCK_UNLOCKED(x)
+#define DEFINE_RAW_SPINLOCK(x)	raw_spinlock_t x = __RAW_SPIN_LOCK_UNLOCKED(x)
+
+#endif /* _LINUX_SPINLOCK_TYPES_H */

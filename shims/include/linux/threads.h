@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LINUX_THREADS_H
+#define _LINUX_THREADS_H
+#include <shim/runtime.h>
+#define CONFIG_NR_CPUS	NR_CPUS
+#endif

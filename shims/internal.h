@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the runtime files share among themselves and with the harness.  Not
+ * for kernel code.
+ */
+#ifndef _SHIM_INTERNAL_H
+#define _SHIM_INTERNAL_H
+
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <time.h>
+
+#define HK_EBUG		100000	/* the call ended in a BUG: read the report */
+#define HK_EDEAD	100001	/* the kernel was already dead */
+
+struct hk_report {
+	int kind;
+	int cpu;
+	int pid;
+	int line;
+	char task[TASK_COMM_LEN];
+	char func[64];
+	char file[160];
+	char msg[512];
+	char trace[4096];
+};
+
+struct hk_mem_stats {
+	long slab_objs, slab_bytes;
+	long page_objs, page_bytes;
+	long percpu_objs, percpu_bytes;
+	long injected;
+};
+
+extern int shim_booted;
+extern unsigned long shim_lockup_timeout_ms;
+
+/* core.c */
+uint64_t shim_now_ns(void);
+void shim_kill_kernel(void);
+void shim_trace_dump(char *buf, size_t len, int max_events);
+
+/* sched.c */
+int shim_vcpu_lock(struct vcpu *v);
+void shim_vcpu_unlock(struct vcpu *v);
+int shim_task_enter(struct task_struct *t, int cpu);
+void shim_task_leave(struct task_struct *t);
+void shim_task_resume(struct task_struct *t);
+void shim_task_init(struct task_struct *t, const char *name, unsigned int flags);
+void shim_wake_all_sleepers(void);
+int shim_futex_wait(int *uaddr, int val, long timeout_ms);
+void shim_futex_wake(int *uaddr, int nr);
+void shim_block_begin(void);
+void shim_block_end(void);
+void shim_check_return_to_user(struct task_struct *t);
+int hk_call(struct task_struct *t, int cpu, long (*fn)(void *), void *arg,
+	    long *ret);
+int hk_irq_call(int cpu, long (*fn)(void *), void *arg, long *ret);
+struct task_struct *hk_task_create(const char *name);
+
+/* lockdep.c */
+void shim_lockdep_reset(void);
+int shim_lockdep_check_held_on_exit(struct task_struct *t);
+
+/* mem.c */
+int shim_mem_boot(void);
+void shim_mem_shutdown(void);
+void shim_mem_stats(struct hk_mem_stats *st);
+size_t shim_mem_leaks(char *buf, size_t len);
+
+/* hotplug.c */
+void shim_hotplug_boot(void);
+int shim_do_cpu_down(unsigned int cpu);
+int shim_do_cpu_up(unsigned int cpu);
+
+#endif /* _SHIM_INTERNAL_H */

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory: slab, pages and per-cpu areas, every object accounted so that a
+ * leak is visible, every allocation fault-injectable (fail-nth for now).
+ */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/gfp.h>
+#include <linux/percpu.h>
+#include <linux/list.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include "internal.h"
+
+#define OBJ_MAGIC	0x6b6d616cU	/* "kmal" */
+#define OBJ_FREED	0x66726565U	/* "free" */
+#define ZERO_SIZE_PTR	((void *)16)
+
+enum obj_kind { OBJ_SLAB, OBJ_PAGE, OBJ_PERCPU, OBJ_NR_KINDS };
+
+/* Every live object, whatever its kind, hangs off one list. */
+struct obj_hdr {
+	struct list_head node;
+	void *ptr;
+	size_t size;
+	unsigned long site;
+	unsigned int magic;
+	int kind;
+	unsigned int order;
+	unsigned int pcpu_chunk;
+};
+
+static LIST_HEAD(live_objs);
+static long live_count[OBJ_NR_KINDS];
+static long live_bytes[OBJ_NR_KINDS];
+static long injected;
+static pthread_mutex_t mem_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const kind_names[] = { "kmalloc", "pages", "percpu" };
+
+static void track(struct obj_hdr *h, enum obj_kind kind, void *ptr,
+		  size_t size, unsigned long site)
+{
+	h->ptr = ptr;
+	h->size = size;
+	h->site = site;
+	h->kind = kind;
+	h->magic = OBJ_MAGIC;
+	pthread_mutex_lock(&mem_lock);
+	list_add_tail(&h->node, &live_objs);
+	live_count[kind]++;
+	live_bytes[kind] += size;
+	pthread_mutex_unlock(&mem_lock);
+}
+
+static void untrack(struct obj_hdr *h)
+{
+	pthread_mutex_lock(&mem_lock);
+	list_del(&h->node);
+	live_count[h->kind]--;
+	live_bytes[h->kind] -= h->size;
+	pthread_mutex_unlock(&mem_lock);
+	h->magic = OBJ_FREED;
+}
+
+/* Side-table lookup for objects whose header cannot sit in front of them. */
+static struct obj_hdr *find_obj(const void *ptr, enum obj_kind kind)
+{
+	struct obj_hdr *h, *found = NULL;
+
+	pthread_mutex_lock(&mem_lock);
+	list_for_each_entry(h, &live_objs, node) {
+		if (h->ptr == ptr && h->kind == kind) {
+			found = h;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mem_lock);
+	return found;
+}
+
+bool shim_should_fail_alloc(int point, size_t size, unsigned long gfp)
+{
+	struct task_struct *t = shim_current;
+
+	if (gfp & __GFP_NOFAIL)
+		return false;
+	/* fail-nth: the nth injectable call of this task fails, once */
+	if (t && t->fail_nth && !(t->flags & PF_IDLE)) {
+		if (--t->fail_nth == 0) {
+			__atomic_fetch_add(&injected, 1, __ATOMIC_RELAXED);
+			shim_trace("fail_nth", point, (long)size);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void check_alloc_context(gfp_t flags, const char *func)
+{
+	if (gfpflags_allow_blocking(flags))
+		shim_might_sleep(__FILE__, __LINE__, func);
+}
+
+/* ---- slab ---- */
+
+struct slab_obj {
+	struct obj_hdr hdr;
+	unsigned char data[] __attribute__((aligned(16)));
+};
+
+void *__kmalloc(size_t size, gfp_t flags)
+{
+	unsigned long site = _RET_IP_;
+	struct slab_obj *o;
+
+	check_alloc_context(flags, "kmalloc");
+	if (shim_should_fail_alloc(SHIM_FAIL_SLAB, size, flags))
+		return NULL;
+	if (!size)
+		return ZERO_SIZE_PTR;
+	o = malloc(sizeof(*o) + size);
+	if (!o)
+		return NULL;
+	if (flags & __GFP_ZERO)
+		memset(o->data, 0, size);
+	else
+		memset(o->data, 0x6b, size);	/* POISON_INUSE-ish garbage */
+	track(&o->hdr, OBJ_SLAB, o->data, size, site);
+	return o->data;
+}
+
+void kfree(const void *objp)
+{
+	struct slab_obj *o;
+
+	if (!objp || objp == ZERO_SIZE_PTR)
+		return;
+	o = container_of((void *)objp, struct slab_obj, data);
+	if (o->hdr.magic == OBJ_FREED)
+		shim_bug(__FILE__, __LINE__, "kfree",
+			 "double free of object %p", objp);
+	if (o->hdr.magic != OBJ_MAGIC || o->hdr.kind != OBJ_SLAB)
+		shim_bug(__FILE__, __LINE__, "kfree",
+			 "kfree of %p, which kmalloc did not return", objp);
+	untrack(&o->hdr);
+	free(o);
+}
+
+size_t ksize(const void *objp)
+{
+	const struct slab_obj *o = container_of(objp, struct slab_obj, data);
+
+	return o->hdr.size;
+}
+
+/* ---- pages ---- */
+
+unsigned long __get_free_pages(gfp_t gfp_mask, unsigned int order)
+{
+	unsigned long site = _RET_IP_;
+	size_t size = PAGE_SIZE << order;
+	struct obj_hdr *h;
+	void *p;
+
+	check_alloc_context(gfp_mask, "__get_free_pages");
+	if (order >= MAX_ORDER) {
+		WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN));
+		return 0;
+	}
+	if (shim_should_fail_alloc(SHIM_FAIL_PAGE, size, gfp_mask))
+		return 0;
+	p = aligned_alloc(PAGE_SIZE, size);
+	h = malloc(sizeof(*h));
+	if (!p || !h) {
+		free(p);
+		free(h);
+		return 0;
+	}
+	memset(p, (gfp_mask & __GFP_ZERO) ? 0 : 0x5a, size);
+	h->order = order;
+	track(h, OBJ_PAGE, p, size, site);
+	return (unsigned long)p;
+}
+
+unsigned long get_zeroed_page(gfp_t gfp_mask)
+{
+	return __get_free_pages(gfp_mask | __GFP_ZERO, 0);
+}
+
+void free_pages(unsigned long addr, unsigned int order)
+{
+	struct obj_hdr *h;
+
+	if (!addr)
+		return;
+	h = find_obj((void *)addr, OBJ_PAGE);
+	if (!h)
+		shim_bug(__FILE__, __LINE__, "free_pages",
+			 "free_pages of %#lx: not allocated, or freed twice",
+			 addr);
+	if (h->order != order)
+		shim_bug(__FILE__, __LINE__, "free_pages",
+			 "free_pages of %#lx with order %u, allocated with "
+			 "order %u", addr, order, h->order);
+	untrack(h);
+	free((void *)addr);
+	free(h);
+}
+
+/* ---- per-cpu areas ---- */
+
+#define PCPU_UNIT_SIZE	(1UL << 20)
+#define PCPU_CHUNK	SMP_CACHE_BYTES
+#define PCPU_NR_CHUNKS	(PCPU_UNIT_SIZE / PCPU_CHUNK)
+
+unsigned long __per_cpu_offset[NR_CPUS];
+static char *pcpu_base;		/* guard unit, then one unit per CPU */
+static size_t pcpu_map_len;
+static DECLARE_BITMAP(pcpu_used, PCPU_NR_CHUNKS);
+
+static long pcpu_find_free(unsigned int nchunks)
+{
+	unsigned long start = 0;
+
+	while (start + nchunks <= PCPU_NR_CHUNKS) {
+		unsigned long used = find_next_bit(pcpu_used, start + nchunks,
+						   start);
+
+		if (used >= start + nchunks)
+			return start;
+		start = used + 1;
+	}
+	return -1;
+}
+
+void __percpu *__alloc_percpu_gfp(size_t size, size_t align, gfp_t gfp)
+{
+	unsigned long site = _RET_IP_;
+	unsigned int nchunks;
+	struct obj_hdr *h;
+	long chunk;
+	void *ptr;
+
+	check_alloc_context(gfp, "__alloc_percpu");
+	if (!size || size > PCPU_UNIT_SIZE || align > PCPU_CHUNK ||
+	    (align & (align - 1))) {
+		WARN(1, "illegal size (%zu) or align (%zu) for percpu allocation",
+		     size, align);
+		return NULL;
+	}
+	if (shim_should_fail_alloc(SHIM_FAIL_PERCPU, size, gfp))
+		return NULL;
+	h = malloc(sizeof(*h));
+	if (!h)
+		return NULL;
+	nchunks = DIV_ROUND_UP(size, PCPU_CHUNK);
+	pthread_mutex_lock(&mem_lock);
+	chunk = pcpu_find_free(nchunks);
+	if (chunk >= 0)
+		bitmap_set(pcpu_used, chunk, nchunks);
+	pthread_mutex_unlock(&mem_lock);
+	if (chunk < 0) {
+		free(h);
+		return NULL;
+	}
+	/* the returned pointer lies in the guard unit: only offsets reach memory */
+	ptr = pcpu_base + chunk * PCPU_CHUNK;
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
+		memset((char *)ptr + __per_cpu_offset[cpu], 0, size);
+	h->pcpu_chunk = chunk;
+	h->order = nchunks;
+	track(h, OBJ_PERCPU, ptr, size * nr_cpu_ids, site);
+	return ptr;
+}
+
+void __percpu *__alloc_percpu(size_t size, size_t align)
+{
+	return __alloc_percpu_gfp(size, align, GFP_KERNEL);
+}
+
+void free_percpu(void __percpu *ptr)
+{
+	struct obj_hdr *h;
+
+	if (!ptr)
+		return;
+	h = find_obj(ptr, OBJ_PERCPU);
+	if (!h)
+		shim_bug(__FILE__, __LINE__, "free_percpu",
+			 "free_percpu of %p: not allocated, or freed twice", ptr);
+	untrack(h);
+	pthread_mutex_lock(&mem_lock);
+	bitmap_clear(pcpu_used, h->pcpu_chunk, h->order);
+	pthread_mutex_unlock(&mem_lock);
+	free(h);
+}
+
+int shim_mem_boot(void)
+{
+	pcpu_map_len = PCPU_UNIT_SIZE * (nr_cpu_ids + 1);
+	pcpu_base = mmap(NULL, pcpu_map_len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (pcpu_base == MAP_FAILED) {
+		pcpu_base = NULL;
+		return -ENOMEM;
+	}
+	if (mprotect(pcpu_base, PCPU_UNIT_SIZE, PROT_NONE))
+		return -ENOMEM;
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
+		__per_cpu_offset[cpu] = (cpu + 1) * PCPU_UNIT_SIZE;
+	return 0;
+}
+
+void shim_mem_stats(struct hk_mem_stats *st)
+{
+	pthread_mutex_lock(&mem_lock);
+	st->slab_objs = live_count[OBJ_SLAB];
+	st->slab_bytes = live_bytes[OBJ_SLAB];
+	st->page_objs = live_count[OBJ_PAGE];
+	st->page_bytes = live_bytes[OBJ_PAGE];
+	st->percpu_objs = live_count[OBJ_PERCPU];
+	st->percpu_bytes = live_bytes[OBJ_PERCPU];
+	st->injected = injected;
+	pthread_mutex_unlock(&mem_lock);
+}
+
+/* One line per live object, with the function that allocated it. */
+size_t shim_mem_leaks(char *buf, size_t len)
+{
+	struct obj_hdr *h;
+	size_t used = 0;
+
+	buf[0] = 0;
+	pthread_mutex_lock(&mem_lock);
+	list_for_each_entry(h, &live_objs, node) {
+		Dl_info info = { 0 };
+		const char *sym = "?";
+
+		if (dladdr((void *)h->site, &info) && info.dli_sname)
+			sym = info.dli_sname;
+		used += snprintf(buf + used, used < len ? len - used : 0,
+				 "unreferenced %s object %p size %zu, "
+				 "allocated in %s+%#lx\n",
+				 kind_names[h->kind], h->ptr, h->size, sym,
+				 h->site - (unsigned long)info.dli_saddr);
+		if (used >= len)
+			break;
+	}
+	pthread_mutex_unlock(&mem_lock);
+	return used;
+}
+
+void shim_mem_shutdown(void)
+{
+	struct obj_hdr *h, *n;
+
+	pthread_mutex_lock(&mem_lock);
+	list_for_each_entry_safe(h, n, &live_objs, node) {
+		list_del(&h->node);
+		if (h->kind == OBJ_SLAB) {
+			free(container_of(h, struct slab_obj, hdr));
+			continue;
+		}
+		if (h->kind == OBJ_PAGE)
+			free(h->ptr);
+		free(h);
+	}
+	memset(live_count, 0, sizeof(live_count));
+	memset(live_bytes, 0, sizeof(live_bytes));
+	pthread_mutex_unlock(&mem_lock);
+	if (pcpu_base)
+		munmap(pcpu_base, pcpu_map_len);
+	pcpu_base = NULL;
+}

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tasks on vCPUs, the threaded engine: a task runs kernel code only while it
+ * holds its vCPU's token; schedule() gives the token up and sleeps on the
+ * task's own futex until a wakeup makes it TASK_RUNNING again.
+ */
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <linux/cpumask.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "internal.h"
+
+#define SLEEP_SLICE_MS	100
+#define MAX_TASKS	1024
+
+static struct task_struct *all_tasks[MAX_TASKS];
+static int nr_tasks;
+static int next_pid = 1;
+static pthread_mutex_t tasks_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int shim_futex_wait(int *uaddr, int val, long timeout_ms)
+{
+	struct timespec ts = {
+		.tv_sec = timeout_ms / 1000,
+		.tv_nsec = (timeout_ms % 1000) * 1000000L,
+	};
+
+	return syscall(SYS_futex, uaddr, FUTEX_WAIT_PRIVATE, val, &ts, NULL, 0);
+}
+
+void shim_futex_wake(int *uaddr, int nr)
+{
+	syscall(SYS_futex, uaddr, FUTEX_WAKE_PRIVATE, nr, NULL, NULL, 0);
+}
+
+/* A futex mutex (0 free, 1 held, 2 held with waiters); -1 if the kernel died. */
+int shim_vcpu_lock(struct vcpu *v)
+{
+	int c = 0;
+
+	if (__atomic_compare_exchange_n(&v->token, &c, 1, false,
+					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return 0;
+	if (c != 2)
+		c = __atomic_exchange_n(&v->token, 2, __ATOMIC_ACQUIRE);
+	while (c != 0) {
+		shim_futex_wait(&v->token, 2, SLEEP_SLICE_MS);
+		if (__atomic_load_n(&shim_kernel_dead, __ATOMIC_RELAXED))
+			return -1;
+		c = __atomic_exchange_n(&v->token, 2, __ATOMIC_ACQUIRE);
+	}
+	return 0;
+}
+
+void shim_vcpu_unlock(struct vcpu *v)
+{
+	if (__atomic_fetch_sub(&v->token, 1, __ATOMIC_RELEASE) != 1) {
+		__atomic_store_n(&v->token, 0, __ATOMIC_RELEASE);
+		shim_futex_wake(&v->token, 1);
+	}
+}
+
+void shim_task_init(struct task_struct *t, const char *name, unsigned int flags)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->comm, sizeof(t->comm), "%s", name);
+	t->flags = flags;
+	t->state = TASK_RUNNING;
+	pthread_mutex_lock(&tasks_lock);
+	t->pid = (flags & PF_IDLE) ? 0 : next_pid++;
+	if (nr_tasks < MAX_TASKS)
+		all_tasks[nr_tasks++] = t;
+	pthread_mutex_unlock(&tasks_lock);
+}
+
+/* Take @cpu's token as @t.  -ENODEV when @cpu is offline, -EDEADLK if dead. */
+int shim_task_enter(struct task_struct *t, int cpu)
+{
+	struct vcpu *v = &shim_vcpus[cpu];
+
+	if (shim_vcpu_lock(v))
+		return -EDEADLK;
+	if (!v->online) {
+		shim_vcpu_unlock(v);
+		return -ENODEV;
+	}
+	v->curr = t;
+	t->vcpu = v;
+	t->cpu = cpu;
+	return 0;
+}
+
+void shim_task_leave(struct task_struct *t)
+{
+	struct vcpu *v = t->vcpu;
+
+	v->curr = NULL;
+	t->vcpu = NULL;
+	shim_vcpu_unlock(v);
+}
+
+/* Back onto a vCPU after sleeping: our own if it is online, else migrate. */
+void shim_task_resume(struct task_struct *t)
+{
+	for (;;) {
+		int cpu = t->cpu;
+		int err;
+
+		if (!shim_vcpus[cpu].online)
+			cpu = cpumask_first(cpu_online_mask);
+		if (cpu >= (int)nr_cpu_ids)
+			cpu = t->cpu;
+		err = shim_task_enter(t, cpu);
+		if (!err)
+			return;
+		if (err == -EDEADLK)
+			shim_die();
+	}
+}
+
+/* A sleeping wait outside schedule() (a mutex, hotplug) gives up the vCPU. */
+void shim_block_begin(void)
+{
+	struct task_struct *t = shim_current;
+
+	if (t && t->vcpu)
+		shim_task_leave(t);
+}
+
+void shim_block_end(void)
+{
+	struct task_struct *t = shim_current;
+
+	if (t && !t->vcpu && !(t->flags & PF_HARNESS))
+		shim_task_resume(t);
+}
+
+int shim_try_to_wake_up(struct task_struct *p, unsigned int state_mask)
+{
+	long s = __atomic_load_n(&p->state, __ATOMIC_SEQ_CST);
+
+	shim_sched_point(SP_WAKE, p);
+	for (;;) {
+		if (!(s & state_mask))
+			return 0;
+		if (__atomic_compare_exchange_n(&p->state, &s, TASK_RUNNING,
+						false, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			break;
+	}
+	__atomic_fetch_add(&p->wake_futex, 1, __ATOMIC_SEQ_CST);
+	shim_futex_wake(&p->wake_futex, INT_MAX);
+	shim_trace("wake", p->pid, s);
+	return 1;
+}
+
+int wake_up_process(struct task_struct *p)
+{
+	return shim_try_to_wake_up(p, TASK_NORMAL);
+}
+
+int wake_up_state(struct task_struct *p, unsigned int state)
+{
+	return shim_try_to_wake_up(p, state);
+}
+
+void shim_wake_all_sleepers(void)
+{
+	pthread_mutex_lock(&tasks_lock);
+	for (int i = 0; i < nr_tasks; i++) {
+		__atomic_fetch_add(&all_tasks[i]->wake_futex, 1,
+				   __ATOMIC_SEQ_CST);
+		shim_futex_wake(&all_tasks[i]->wake_futex, INT_MAX);
+	}
+	pthread_mutex_unlock(&tasks_lock);
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
+		shim_futex_wake(&shim_vcpus[cpu].token, INT_MAX);
+}
+
+static void schedule_debug(struct task_struct *t)
+{
+	if (unlikely(t->flags & PF_IDLE))
+		shim_bug(__FILE__, __LINE__, "schedule",
+			 "scheduling while atomic: %s/%d in interrupt context",
+			 t->comm, t->pid);
+	if (unlikely(t->preempt_count))
+		shim_bug(__FILE__, __LINE__, "schedule",
+			 "scheduling while atomic: %s/%d/0x%08x",
+			 t->comm, t->pid, t->preempt_count);
+	if (unlikely(t->irqs_off))
+		shim_bug(__FILE__, __LINE__, "schedule",
+			 "scheduling with irqs disabled: %s/%d",
+			 t->comm, t->pid);
+}
+
+/* The sleep itself: no vCPU held, until TASK_RUNNING or the kernel dies. */
+static void sleep_until_running(struct task_struct *t)
+{
+	for (;;) {
+		int seq = __atomic_load_n(&t->wake_futex, __ATOMIC_SEQ_CST);
+
+		if (__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) == TASK_RUNNING)
+			return;
+		shim_check_dead();
+		shim_futex_wait(&t->wake_futex, seq, SLEEP_SLICE_MS);
+	}
+}
+
+void shim_schedule(void)
+{
+	struct task_struct *t = shim_current;
+	long state;
+
+	schedule_debug(t);
+	shim_sched_point(SP_SCHEDULE, t);
+	state = __atomic_load_n(&t->state, __ATOMIC_SEQ_CST);
+	if (state == TASK_RUNNING) {
+		/* a voluntary yield: let a task waiting for this vCPU in */
+		if (__atomic_load_n(&t->vcpu->token, __ATOMIC_RELAXED) == 2) {
+			shim_task_leave(t);
+			sched_yield();
+			shim_task_resume(t);
+		}
+		return;
+	}
+	if (signal_pending_state(state, t)) {
+		__atomic_store_n(&t->state, TASK_RUNNING, __ATOMIC_SEQ_CST);
+		return;
+	}
+	shim_trace("sleep", state, 0);
+	shim_task_leave(t);
+	sleep_until_running(t);
+	shim_task_resume(t);
+	shim_trace("run", t->cpu, 0);
+}
+
+long schedule_timeout(long timeout)
+{
+	shim_schedule();
+	return timeout == MAX_SCHEDULE_TIMEOUT ? timeout : 0;
+}
+
+void cond_resched(void)
+{
+	might_sleep();
+	shim_schedule();
+}
+
+void yield(void)
+{
+	__set_current_state(TASK_RUNNING);
+	shim_schedule();
+}
+
+void shim_might_sleep(const char *file, int line, const char *func)
+{
+	struct task_struct *t = shim_current;
+
+	if (likely(!t->preempt_count && !t->irqs_off && !(t->flags & PF_IDLE)))
+		return;
+	shim_report(SHIM_REPORT_DEBUG, file, line, func,
+		    "sleeping function called from invalid context: "
+		    "in_atomic(): %d, irqs_disabled(): %d, name: %s, pid: %d",
+		    t->preempt_count != 0, t->irqs_off, t->comm, t->pid);
+}
+
+void shim_report_preemptible(const char *what)
+{
+	struct task_struct *t = shim_current;
+
+	shim_report(SHIM_REPORT_DEBUG, __FILE__, __LINE__, what,
+		    "using %s() in preemptible [%08x] code: %s/%d",
+		    what, t->preempt_count, t->comm, t->pid);
+}
+
+/* Interrupts run where they are raised; nothing is pending asynchronously yet. */
+void shim_irq_restore_slow(void)
+{
+	struct vcpu *v = shim_current->vcpu;
+
+	__atomic_store_n(&v->pending_irqs, 0, __ATOMIC_RELAXED);
+}
+
+/* ---- harness entry: a call from outside, as a task or an interrupt ---- */
+
+/* Kernel code must come back the way it went in: no locks, irqs on. */
+void shim_check_return_to_user(struct task_struct *t)
+{
+	if (unlikely(t->lockdep_depth))
+		shim_bug(__FILE__, __LINE__, "exit_to_user_mode",
+			 "lock held when returning to user space: %s/%d holds %d",
+			 t->comm, t->pid, t->lockdep_depth);
+	if (unlikely(t->preempt_count))
+		shim_bug(__FILE__, __LINE__, "exit_to_user_mode",
+			 "preempt count leak: %s/%d returns with 0x%08x",
+			 t->comm, t->pid, t->preempt_count);
+	if (unlikely(t->irqs_off))
+		shim_bug(__FILE__, __LINE__, "exit_to_user_mode",
+			 "irqs disabled when returning to user space: %s/%d",
+			 t->comm, t->pid);
+}
+
+/**
+ * hk_call() - run @fn(@arg) as task @t on vCPU @cpu
+ * @t: the task; its vCPU token is taken for the call and given back after
+ * @cpu: the vCPU to start on (a sleep may move the task elsewhere)
+ * @fn: kernel code to run
+ * @arg: its argument
+ * @ret: where the result goes
+ *
+ * Return: 0, -ENODEV for an offline vCPU, -EINVAL for a bad vCPU number,
+ * -HK_EDEAD when the kernel is dead, -HK_EBUG when the call hit a BUG.
+ */
+SHIM_EXPORT int hk_call(struct task_struct *t, int cpu, long (*fn)(void *),
+			void *arg, long *ret)
+{
+	struct task_struct *saved_current = shim_current;
+	void *saved_jmp = t->bug_jmp;
+	jmp_buf jb;
+	int err;
+
+	if (cpu < 0 || cpu >= (int)nr_cpu_ids)
+		return -EINVAL;
+	if (__atomic_load_n(&shim_kernel_dead, __ATOMIC_ACQUIRE))
+		return -HK_EDEAD;
+	shim_current = t;
+	err = shim_task_enter(t, cpu);
+	if (err) {
+		shim_current = saved_current;
+		return err == -EDEADLK ? -HK_EDEAD : err;
+	}
+	t->bug_jmp = &jb;
+	if (setjmp(jb)) {
+		err = -HK_EBUG;
+		goto out;
+	}
+	*ret = fn(arg);
+	shim_check_return_to_user(t);
+	/* the signal is delivered on the way back to user space */
+	__atomic_store_n(&t->sigpending, 0, __ATOMIC_SEQ_CST);
+	err = 0;
+out:
+	if (t->vcpu)
+		shim_task_leave(t);
+	t->bug_jmp = saved_jmp;
+	shim_current = saved_current;
+	return err;
+}
+
+/**
+ * hk_irq_call() - run @fn(@arg) as a hard interrupt handler on vCPU @cpu
+ *
+ * The vCPU is taken when its current task lets go of it (an interrupt cannot
+ * preempt a section with irqs off) and the handler runs as its idle task in
+ * hardirq context, irqs off.  Returns as hk_call().
+ */
+SHIM_EXPORT int hk_irq_call(int cpu, long (*fn)(void *), void *arg, long *ret)
+{
+	struct task_struct *saved_current = shim_current;
+	struct task_struct *t;
+	jmp_buf jb;
+	int err;
+
+	if (cpu < 0 || cpu >= (int)nr_cpu_ids)
+		return -EINVAL;
+	if (__atomic_load_n(&shim_kernel_dead, __ATOMIC_ACQUIRE))
+		return -HK_EDEAD;
+	t = &shim_vcpus[cpu].idle;
+	shim_current = t;
+	err = shim_task_enter(t, cpu);
+	if (err) {
+		shim_current = saved_current;
+		return err == -EDEADLK ? -HK_EDEAD : err;
+	}
+	t->bug_jmp = &jb;
+	if (setjmp(jb)) {
+		err = -HK_EBUG;
+		goto out;
+	}
+	t->preempt_count += HARDIRQ_OFFSET;
+	t->irqs_off = 1;
+	shim_trace("irq_enter", cpu, 0);
+	*ret = fn(arg);
+	t->preempt_count -= HARDIRQ_OFFSET;
+	t->irqs_off = 0;
+	shim_check_return_to_user(t);
+	err = 0;
+out:
+	t->preempt_count = 0;
+	t->irqs_off = 0;
+	if (t->vcpu)
+		shim_task_leave(t);
+	t->bug_jmp = NULL;
+	shim_current = saved_current;
+	return err;
+}
+
+SHIM_EXPORT struct task_struct *hk_task_create(const char *name)
+{
+	struct task_struct *t = calloc(1, sizeof(*t));
+
+	if (t)
+		shim_task_init(t, name, 0);
+	return t;
+}
+
+SHIM_EXPORT int hk_task_pid(struct task_struct *t)
+{
+	return t->pid;
+}
+
+SHIM_EXPORT void hk_task_set_fail_nth(struct task_struct *t, unsigned int n)
+{
+	t->fail_nth = n;
+}
+
+SHIM_EXPORT unsigned int hk_task_fail_nth(struct task_struct *t)
+{
+	return t->fail_nth;
+}
+
+SHIM_EXPORT long hk_task_state(struct task_struct *t)
+{
+	return __atomic_load_n(&t->state, __ATOMIC_SEQ_CST);
+}
+
+/* send_sig(): pending, and a wake for a task that sleeps interruptibly. */
+SHIM_EXPORT void hk_signal(struct task_struct *t, int fatal)
+{
+	if (fatal)
+		__atomic_store_n(&t->fatal_sigpending, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->sigpending, 1, __ATOMIC_SEQ_CST);
+	shim_trace("signal", t->pid, fatal);
+	shim_try_to_wake_up(t, TASK_INTERRUPTIBLE | (fatal ? TASK_WAKEKILL : 0));
+}
+
+/* Every task, its state and where it is: for stall and deadlock reports. */
+SHIM_EXPORT size_t hk_task_dump(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	pthread_mutex_lock(&tasks_lock);
+	for (int i = 0; i < nr_tasks && used < len; i++) {
+		struct task_struct *t = all_tasks[i];
+
+		if (t->flags & PF_IDLE)
+			continue;
+		used += snprintf(buf + used, len - used,
+				 "  %-15s pid %4d state %ld cpu %d%s sig %lu\n",
+				 t->comm, t->pid, t->state, t->cpu,
+				 t->vcpu ? " (on cpu)" : "", t->sigpending);
+	}
+	pthread_mutex_unlock(&tasks_lock);
+	return used;
+}

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Wait queues with the kernel's protocol: queue and set the task state under
+ * the queue lock, check the condition, then schedule().  A wakeup that lands
+ * in between makes the task TASK_RUNNING, and schedule() returns at once.
+ */
+#include <linux/wait.h>
+#include <linux/sched.h>
+#include "internal.h"
+
+void __init_waitqueue_head(struct wait_queue_head *wq_head, const char *name,
+			   struct lock_class_key *key)
+{
+	__raw_spin_lock_init(&wq_head->lock.rlock, name, key);
+	INIT_LIST_HEAD(&wq_head->head);
+}
+
+void add_wait_queue(struct wait_queue_head *wq_head,
+		    struct wait_queue_entry *wq_entry)
+{
+	unsigned long flags;
+
+	wq_entry->flags &= ~WQ_FLAG_EXCLUSIVE;
+	spin_lock_irqsave(&wq_head->lock, flags);
+	list_add(&wq_entry->entry, &wq_head->head);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+}
+
+void add_wait_queue_exclusive(struct wait_queue_head *wq_head,
+			      struct wait_queue_entry *wq_entry)
+{
+	unsigned long flags;
+
+	wq_entry->flags |= WQ_FLAG_EXCLUSIVE;
+	spin_lock_irqsave(&wq_head->lock, flags);
+	list_add_tail(&wq_entry->entry, &wq_head->head);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+}
+
+void remove_wait_queue(struct wait_queue_head *wq_head,
+		       struct wait_queue_entry *wq_entry)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&wq_head->lock, flags);
+	list_del(&wq_entry->entry);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+}
+
+void prepare_to_wait(struct wait_queue_head *wq_head,
+		     struct wait_queue_entry *wq_entry, int state)
+{
+	unsigned long flags;
+
+	wq_entry->flags &= ~WQ_FLAG_EXCLUSIVE;
+	spin_lock_irqsave(&wq_head->lock, flags);
+	if (list_empty(&wq_entry->entry))
+		list_add(&wq_entry->entry, &wq_head->head);
+	set_current_state(state);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+}
+
+bool prepare_to_wait_exclusive(struct wait_queue_head *wq_head,
+			       struct wait_queue_entry *wq_entry, int state)
+{
+	unsigned long flags;
+	bool was_empty = false;
+
+	wq_entry->flags |= WQ_FLAG_EXCLUSIVE;
+	spin_lock_irqsave(&wq_head->lock, flags);
+	if (list_empty(&wq_entry->entry)) {
+		was_empty = list_empty(&wq_head->head);
+		list_add_tail(&wq_entry->entry, &wq_head->head);
+	}
+	set_current_state(state);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+	return was_empty;
+}
+
+long prepare_to_wait_event(struct wait_queue_head *wq_head,
+			   struct wait_queue_entry *wq_entry, int state)
+{
+	unsigned long flags;
+	long ret = 0;
+
+	spin_lock_irqsave(&wq_head->lock, flags);
+	if (signal_pending_state(state, current)) {
+		/* leave the queue now: a wakeup meant for us must go on */
+		list_del_init(&wq_entry->entry);
+		ret = -ERESTARTSYS;
+	} else {
+		if (list_empty(&wq_entry->entry)) {
+			if (wq_entry->flags & WQ_FLAG_EXCLUSIVE)
+				list_add_tail(&wq_entry->entry, &wq_head->head);
+			else
+				list_add(&wq_entry->entry, &wq_head->head);
+		}
+		set_current_state(state);
+	}
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+	return ret;
+}
+
+void finish_wait(struct wait_queue_head *wq_head,
+		 struct wait_queue_entry *wq_entry)
+{
+	unsigned long flags;
+
+	__set_current_state(TASK_RUNNING);
+	/* the waker may have removed us already (autoremove) */
+	if (!list_empty_careful(&wq_entry->entry)) {
+		spin_lock_irqsave(&wq_head->lock, flags);
+		list_del_init(&wq_entry->entry);
+		spin_unlock_irqrestore(&wq_head->lock, flags);
+	}
+}
+
+int default_wake_function(struct wait_queue_entry *wq_entry, unsigned int mode,
+			  int flags, void *key)
+{
+	return shim_try_to_wake_up(wq_entry->private, mode);
+}
+
+int autoremove_wake_function(struct wait_queue_entry *wq_entry,
+			     unsigned int mode, int sync, void *key)
+{
+	int ret = default_wake_function(wq_entry, mode, sync, key);
+
+	if (ret)
+		list_del_init_careful(&wq_entry->entry);
+	return ret;
+}
+
+int woken_wake_function(struct wait_queue_entry *wq_entry, unsigned int mode,
+			int sync, void *key)
+{
+	smp_mb();
+	wq_entry->flags |= WQ_FLAG_WOKEN;
+	return default_wake_function(wq_entry, mode, sync, key);
+}
+
+/* Wake non-exclusive waiters all, and up to @nr_exclusive exclusive ones. */
+static int __wake_up_common(struct wait_queue_head *wq_head, unsigned int mode,
+			    int nr_exclusive, void *key)
+{
+	struct wait_queue_entry *curr, *next;
+	int woken = 0;
+
+	list_for_each_entry_safe(curr, next, &wq_head->head, entry) {
+		unsigned int flags = curr->flags;
+		int ret = curr->func(curr, mode, 0, key);
+
+		if (ret < 0)
+			break;
+		if (ret)
+			woken++;
+		if (ret && (flags & WQ_FLAG_EXCLUSIVE) && !--nr_exclusive)
+			break;
+	}
+	return woken;
+}
+
+int __wake_up(struct wait_queue_head *wq_head, unsigned int mode,
+	      int nr_exclusive, void *key)
+{
+	unsigned long flags;
+	int woken;
+
+	spin_lock_irqsave(&wq_head->lock, flags);
+	woken = __wake_up_common(wq_head, mode, nr_exclusive, key);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+	return woken;
+}
+
+void __wake_up_locked(struct wait_queue_head *wq_head, unsigned int mode,
+		      int nr)
+{
+	__wake_up_common(wq_head, mode, nr, NULL);
+}

@@ -1,0 +1,152 @@
+"""The C ABI of an image: ctypes structures and prototypes, and loading a copy.
+
+Each Kernel loads its own copy of the image file, so each has its own
+globals: two Kernels are two independent machines.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+HK_EBUG = 100000
+HK_EDEAD = 100001
+
+c_long_p = ctypes.POINTER(ctypes.c_long)
+
+
+class HkReport(ctypes.Structure):
+    _fields_ = [
+        ("kind", ctypes.c_int),
+        ("cpu", ctypes.c_int),
+        ("pid", ctypes.c_int),
+        ("line", ctypes.c_int),
+        ("task", ctypes.c_char * 16),
+        ("func", ctypes.c_char * 64),
+        ("file", ctypes.c_char * 160),
+        ("msg", ctypes.c_char * 512),
+        ("trace", ctypes.c_char * 4096),
+    ]
+
+
+class HkMemStats(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_long)
+        for name in (
+            "slab_objs", "slab_bytes", "page_objs", "page_bytes",
+            "percpu_objs", "percpu_bytes", "injected",
+        )
+    ]
+
+
+class HkPoolOp(ctypes.Structure):
+    _fields_ = [
+        ("opcode", ctypes.c_int),
+        ("pool", ctypes.c_void_p),
+        ("a", ctypes.c_long),
+        ("b", ctypes.c_long),
+        ("c", ctypes.c_long),
+        ("buf", ctypes.POINTER(ctypes.c_uint)),
+        ("cap", ctypes.c_long),
+        ("count", ctypes.c_long),
+    ]
+
+
+class HkTortureParams(ctypes.Structure):
+    _fields_ = [
+        ("pool", ctypes.c_void_p),
+        ("nr_tasks", ctypes.c_int),
+        ("hold", ctypes.c_int),
+        ("sleepers", ctypes.c_int),
+        ("slice", ctypes.c_int),
+        ("seed", ctypes.c_ulong),
+    ]
+
+
+class HkTortureStats(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_long)
+        for name in ("ops", "allocs", "frees", "enospc", "sleeping_allocs", "errors")
+    ]
+
+
+OP_INIT, OP_ALLOC, OP_FREE, OP_FOR_EACH_FREE, OP_FREE_TAGS, OP_DESTROY = range(6)
+
+FEAT_INIT_SIZES = 0x01
+FEAT_FOR_EACH_FREE = 0x02
+FEAT_FREE_TAGS = 0x04
+FEAT_INTERRUPTIBLE = 0x08
+
+_PROTOTYPES: dict[str, tuple[object, list[object]]] = {
+    "hk_boot": (ctypes.c_int, [ctypes.c_int]),
+    "hk_shutdown": (None, []),
+    "hk_kill": (None, []),
+    "hk_kernel_dead": (ctypes.c_int, []),
+    "hk_nr_cpus": (ctypes.c_int, []),
+    "hk_cpu_online": (ctypes.c_int, [ctypes.c_int]),
+    "hk_cpu_down": (ctypes.c_int, [ctypes.c_int]),
+    "hk_cpu_up": (ctypes.c_int, [ctypes.c_int]),
+    "hk_task_create": (ctypes.c_void_p, [ctypes.c_char_p]),
+    "hk_task_pid": (ctypes.c_int, [ctypes.c_void_p]),
+    "hk_task_state": (ctypes.c_long, [ctypes.c_void_p]),
+    "hk_task_set_fail_nth": (None, [ctypes.c_void_p, ctypes.c_uint]),
+    "hk_task_fail_nth": (ctypes.c_uint, [ctypes.c_void_p]),
+    "hk_task_dump": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]),
+    "hk_signal": (None, [ctypes.c_void_p, ctypes.c_int]),
+    "hk_report_count": (ctypes.c_int, []),
+    "hk_report_get": (ctypes.c_int, [ctypes.c_int, ctypes.POINTER(HkReport)]),
+    "hk_dmesg": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]),
+    "hk_set_console": (None, [ctypes.c_int]),
+    "hk_set_lockup_timeout": (None, [ctypes.c_ulong]),
+    "hk_mem_stats": (None, [ctypes.POINTER(HkMemStats)]),
+    "hk_mem_leaks": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]),
+    "hk_trace_text": (None, [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int]),
+    "hk_features": (ctypes.c_int, []),
+    "hk_generation": (ctypes.c_int, []),
+    "hk_pool_new": (ctypes.c_void_p, [ctypes.c_ulong]),
+    "hk_pool_release": (None, [ctypes.c_void_p]),
+    "hk_pool_op": (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.POINTER(HkPoolOp), c_long_p],
+    ),
+    "hk_selftest": (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_long, c_long_p],
+    ),
+    "hk_selftest_log": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]),
+    "hk_torture_start": (ctypes.c_int, [ctypes.POINTER(HkTortureParams)]),
+    "hk_torture_stats": (None, [ctypes.POINTER(HkTortureStats)]),
+    "hk_torture_failed": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t]),
+    "hk_torture_stop": (ctypes.c_int, [ctypes.c_long]),
+}
+
+_tls_loaded: set[Path] = set()
+
+
+def load(image: Path, tls_library: Path) -> ctypes.CDLL:
+    """Load a private copy of @image, so that its globals are its own."""
+    if tls_library not in _tls_loaded:
+        ctypes.CDLL(str(tls_library), mode=ctypes.RTLD_GLOBAL)
+        _tls_loaded.add(tls_library)
+    fd, copy = tempfile.mkstemp(prefix=f"{image.stem}-", suffix=".so")
+    os.close(fd)
+    try:
+        shutil.copyfile(image, copy)
+        lib = ctypes.CDLL(copy, mode=ctypes.RTLD_LOCAL)
+    finally:
+        os.unlink(copy)  # the mapping stays; the name is not needed
+    for name, (restype, argtypes) in _PROTOTYPES.items():
+        fn = getattr(lib, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
+    return lib
+
+
+def text(fn, size: int = 1 << 16) -> str:  # type: ignore[no-untyped-def]
+    """Call a `size_t f(char *buf, size_t len)` export and decode what it wrote."""
+    buf = ctypes.create_string_buffer(size)
+    fn(buf, size)
+    return buf.value.decode(errors="replace")

@@ -1,0 +1,155 @@
+"""Kernel images: which allocators exist, and building them with make.
+
+An image is one shared object: the shims runtime, one allocator, and the
+harness C that drives it.  make decides what is stale; this module names the
+inputs.  A drop-in image comes from PERCPU_IDA_SRC / PERCPU_IDA_H.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from torture import generation
+from torture.errors import BuildError, InvalidArgument, UnknownAllocator
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = ROOT / "kernel_port"
+SANITIZERS = ("thread", "address", "undefined")
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """What goes into one image."""
+
+    name: str
+    source: Path
+    header: Path
+    gen: generation.Generation
+    patch: Path | None = None
+    expect: str | None = None  # for a broken variant: the failure it must produce
+    about: str = ""
+
+
+def _port(name: str, src: str, hdr: str, about: str) -> ImageSpec:
+    return ImageSpec(
+        name, PORT / "lib" / src, PORT / "include/linux" / hdr,
+        generation.Generation(314, None, None), about=about,
+    )
+
+
+CORRECT = {
+    "percpu_ida": _port("percpu_ida", "percpu_ida.c", "percpu_ida.h",
+                        "design A: a spinlock per CPU cache (the merged design)"),
+    "percpu_ida_v1": _port("percpu_ida_v1", "percpu_ida_v1.c", "percpu_ida_v1.h",
+                           "design B: cmpxchg caches and TAG_CPU_STEALING (June 2013)"),
+}
+
+
+def _broken(name: str, base: str, patch: str, expect: str) -> ImageSpec:
+    spec = CORRECT[base]
+    path = PORT / "broken" / patch
+    about = path.read_text().split("\n", 1)[0].lstrip("# ").strip() if path.exists() else ""
+    return ImageSpec(name, spec.source, spec.header, spec.gen, path, expect, about)
+
+
+BROKEN = {
+    "broken_steal_nolock": _broken(
+        "broken_steal_nolock", "percpu_ida", "steal-without-remote-lock.patch",
+        "double allocation",
+    ),
+}
+
+
+def dropin_spec() -> ImageSpec | None:
+    """The image named by PERCPU_IDA_SRC / PERCPU_IDA_H, if they are set."""
+    src = os.environ.get("PERCPU_IDA_SRC")
+    hdr = os.environ.get("PERCPU_IDA_H")
+    if not src and not hdr:
+        return None
+    return dropin(src, hdr, os.environ.get("PERCPU_IDA_GEN") or None)
+
+
+def dropin(src: str | None, hdr: str | None, gen: str | None = None) -> ImageSpec:
+    """An image from an upstream lib/percpu_ida.c and its header, unmodified."""
+    if not src or not hdr:
+        raise InvalidArgument("a drop-in needs both PERCPU_IDA_SRC and PERCPU_IDA_H")
+    source, header = Path(src).resolve(), Path(hdr).resolve()
+    for label, path in (("PERCPU_IDA_SRC", source), ("PERCPU_IDA_H", header)):
+        if not path.is_file():
+            raise InvalidArgument(f"{label}={path}: no such file")
+    detected = generation.from_name(gen) if gen else generation.detect(source, header)
+    digest = hashlib.sha1(f"{source}\0{header}\0{detected.number}".encode()).hexdigest()[:10]
+    return ImageSpec(f"dropin-{digest}", source, header, detected,
+                     about=f"drop-in {source} ({detected.name} API)")
+
+
+def allocators() -> dict[str, ImageSpec]:
+    """Every allocator the suites run on: the drop-in alone when one is set."""
+    spec = dropin_spec()
+    return {spec.name: spec} if spec else dict(CORRECT)
+
+
+def lookup(name: str) -> ImageSpec:
+    """An image by name; a drop-in may be named "dropin"."""
+    if name == "dropin":
+        spec = dropin_spec()
+        if spec is None:
+            raise UnknownAllocator("allocator 'dropin' needs PERCPU_IDA_SRC and PERCPU_IDA_H")
+        return spec
+    table = {**CORRECT, **BROKEN}
+    spec = dropin_spec()
+    if spec:
+        table[spec.name] = spec
+    if name not in table:
+        raise UnknownAllocator(
+            f"unknown allocator {name!r}; known: {', '.join(sorted(table))}"
+        )
+    return table[name]
+
+
+def build_dir(san: str | None) -> Path:
+    return ROOT / "build" / (san or "default")
+
+
+_built: set[tuple[str, str | None]] = set()
+_build_lock = threading.Lock()
+
+
+def _make(args: list[str], san: str | None) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "MAKEFLAGS"}
+    env["SAN"] = san or ""
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "-s", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    if proc.returncode != 0:
+        raise BuildError(f"make {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
+
+
+def build(spec: ImageSpec, san: str | None = None) -> Path:
+    """Build (if stale) and return the path of the image's shared object."""
+    if san is not None and san not in SANITIZERS:
+        raise InvalidArgument(f"unknown sanitizer {san!r}; use one of {', '.join(SANITIZERS)}")
+    out = build_dir(san) / "images" / f"{spec.name}.so"
+    with _build_lock:
+        if (spec.name, san) in _built and out.exists():
+            return out
+        args = [
+            "image", f"IMG={spec.name}", f"IMG_SRC={spec.source}",
+            f"IMG_HDR={spec.header}", f"IMG_GEN={spec.gen.number}",
+        ]
+        if spec.patch:
+            args.append(f"IMG_PATCH={spec.patch}")
+        _make(args, san)
+        _built.add((spec.name, san))
+    return out
+
+
+def tls_library(san: str | None = None) -> Path:
+    """The small library holding `current`, shared by every image."""
+    return build_dir(san) / "libshimcurrent.so"
