@@ -21,7 +21,7 @@ KPORT_INC := -Ikernel_port/include
 
 RUNTIME_SRCS := $(wildcard shims/*.c) shims/harness/selftest.c
 RUNTIME_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(RUNTIME_SRCS))
-HARNESS_SRCS := shims/harness/pida.c shims/harness/torture.c
+HARNESS_SRCS := shims/harness/pida.c shims/harness/torture.c shims/harness/bench.c
 TLS_LIB      := $(BUILD)/libshimcurrent.so
 
 # Drop-in: an upstream lib/percpu_ida.c and its header, unmodified.
@@ -107,7 +107,7 @@ $(IMG_DIR)/alloc.o: $(IMG_C) $(IMG_OVER)/linux/$(IMG_HNAME)
 $(IMG_DIR)/%.o: shims/harness/%.c $(IMG_OVER)/linux/$(IMG_HNAME) shims/harness/harness.h
 	$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -c $< -o $@
 
-$(BUILD)/images/$(IMG).so: $(IMG_DIR)/alloc.o $(IMG_DIR)/pida.o $(IMG_DIR)/torture.o $(RUNTIME_OBJS) $(TLS_LIB)
+$(BUILD)/images/$(IMG).so: $(IMG_DIR)/alloc.o $(patsubst shims/harness/%.c,$(IMG_DIR)/%.o,$(HARNESS_SRCS)) $(RUNTIME_OBJS) $(TLS_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -shared -o $@ $(filter %.o,$^) -L$(BUILD) -lshimcurrent -ldl
 

@@ -62,6 +62,7 @@ class HkTortureParams(ctypes.Structure):
         ("hold", ctypes.c_int),
         ("sleepers", ctypes.c_int),
         ("slice", ctypes.c_int),
+        ("cross_cpu_free", ctypes.c_int),
         ("seed", ctypes.c_ulong),
     ]
 
@@ -69,7 +70,8 @@ class HkTortureParams(ctypes.Structure):
 class HkTortureStats(ctypes.Structure):
     _fields_ = [
         (name, ctypes.c_long)
-        for name in ("ops", "allocs", "frees", "enospc", "sleeping_allocs", "errors")
+        for name in ("ops", "allocs", "frees", "enospc", "sleeping_allocs", "cross_frees",
+                     "errors")
     ]
 
 

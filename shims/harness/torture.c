@@ -26,6 +26,7 @@ struct hk_torture_params {
 	int hold;		/* most tags a task holds at once */
 	int sleepers;		/* percent of allocs that may sleep */
 	int slice;		/* ops per kernel entry */
+	int cross_cpu_free;	/* percent of frees handed to another task */
 	unsigned long seed;
 };
 
@@ -35,10 +36,11 @@ struct hk_torture_stats {
 	long frees;
 	long enospc;
 	long sleeping_allocs;
+	long cross_frees;
 	long errors;
 };
 
-enum { EV_ALLOC = 1, EV_FREE = 2 };
+enum { EV_ALLOC = 1, EV_FREE = 2, EV_HANDOFF = 3 };
 
 struct history_ev {
 	uint64_t tsc;
@@ -56,6 +58,7 @@ struct torture_task {
 	int cpu;
 	int nheld;
 	unsigned int held[MAX_HOLD];
+	unsigned int mailbox;	/* tag + 1 handed to us to free, 0 if empty */
 	uint64_t rng;
 	unsigned int hist_pos;
 	struct history_ev hist[HISTORY];
@@ -64,7 +67,9 @@ struct torture_task {
 static struct hk_torture_params params;
 static struct torture_task *tasks;
 static int *owner;		/* 0 free, else task index + 1 */
+static struct hk_torture_stats final_stats;	/* of the last finished run */
 static int stop;
+static int parked;		/* tasks out of their main loop */
 static int failed;
 static char failure[8192];
 static pthread_mutex_t failure_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -111,7 +116,8 @@ static size_t tag_history(unsigned int tag, char *buf, size_t len)
 	for (int k = 0; k < n && used < len; k++)
 		used += snprintf(buf + used, len - used,
 				 "    %s tag %u by task %d on cpu %d\n",
-				 evs[k].op == EV_ALLOC ? "alloc" : "free ",
+				 evs[k].op == EV_ALLOC ? "alloc" :
+				 evs[k].op == EV_FREE ? "free " : "hand ",
 				 tag, evs[k].task, evs[k].cpu);
 	return used;
 }
@@ -179,9 +185,50 @@ static void give_back(struct torture_task *tt, int slot)
 	tt->st.frees++;
 }
 
+/* Pass a held tag to another task, which frees it on its own vCPU. */
+static bool hand_off(struct torture_task *tt, int slot, uint64_t r)
+{
+	struct torture_task *to = &tasks[(tt->index + 1 + r % (params.nr_tasks - 1)) %
+					 params.nr_tasks];
+	unsigned int tag = tt->held[slot];
+	unsigned int empty = 0;
+	int expected = tt->index + 1;
+
+	if (to->cpu == tt->cpu || READ_ONCE(to->mailbox))
+		return false;
+	if (!__atomic_compare_exchange_n(&owner[tag], &expected, to->index + 1,
+					 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		tt->st.errors++;
+		torture_fail("hand-off of a tag not owned: task %d, tag %u, "
+			     "owner word says task %d", tt->index, tag, expected - 1);
+		return true;
+	}
+	record(tt, EV_HANDOFF, tag);
+	tt->held[slot] = tt->held[--tt->nheld];
+	if (!__atomic_compare_exchange_n(&to->mailbox, &empty, tag + 1, false,
+					 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		torture_fail("mailbox of task %d filled twice", to->index);
+	return true;
+}
+
+/* Free, on our vCPU, a tag another task handed us. */
+static void take_mail(struct torture_task *tt)
+{
+	unsigned int mail = __atomic_exchange_n(&tt->mailbox, 0, __ATOMIC_ACQUIRE);
+
+	if (!mail)
+		return;
+	tt->held[tt->nheld++] = mail - 1;
+	give_back(tt, tt->nheld - 1);
+	tt->st.cross_frees++;
+}
+
 static void one_op(struct torture_task *tt)
 {
 	uint64_t r = next_rand(tt);
+
+	if (READ_ONCE(tt->mailbox) && tt->nheld < MAX_HOLD)
+		take_mail(tt);
 	bool want_alloc = tt->nheld == 0 ||
 		(tt->nheld < params.hold && (r & 1));
 
@@ -208,7 +255,13 @@ static void one_op(struct torture_task *tt)
 		tt->st.allocs++;
 		take_ownership(tt, tag);
 	} else {
-		give_back(tt, (r >> 16) % tt->nheld);
+		int slot = (r >> 16) % tt->nheld;
+
+		if (params.nr_tasks > 1 &&
+		    (int)((r >> 40) % 100) < params.cross_cpu_free &&
+		    hand_off(tt, slot, r >> 24))
+			return;
+		give_back(tt, slot);
 	}
 }
 
@@ -228,6 +281,7 @@ static long release_all(void *arg)
 {
 	struct torture_task *tt = arg;
 
+	take_mail(tt);
 	while (tt->nheld && !failed)
 		give_back(tt, tt->nheld - 1);
 	return 0;
@@ -257,8 +311,26 @@ static void *task_main(void *arg)
 
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED))
 		check_call(tt, hk_call(tt->task, tt->cpu, run_slice, tt, &ret));
+
+	/*
+	 * Wind down holding nothing, so a sleeper still waiting gets its tag,
+	 * and keep freeing hand-offs until every task is out of its loop: only
+	 * then can no more arrive.
+	 */
 	if (!failed)
 		check_call(tt, hk_call(tt->task, tt->cpu, release_all, tt, &ret));
+	__atomic_fetch_add(&parked, 1, __ATOMIC_SEQ_CST);
+	while (!failed && !__atomic_load_n(&shim_kernel_dead, __ATOMIC_RELAXED)) {
+		bool all = __atomic_load_n(&parked, __ATOMIC_SEQ_CST) ==
+			   params.nr_tasks;
+
+		if (READ_ONCE(tt->mailbox))
+			check_call(tt, hk_call(tt->task, tt->cpu, release_all,
+					       tt, &ret));
+		if (all)
+			break;
+		sched_yield();
+	}
 	return NULL;
 }
 
@@ -274,10 +346,13 @@ SHIM_EXPORT int hk_torture_start(const struct hk_torture_params *p)
 		return -EBUSY;
 	if (!p->pool || p->nr_tasks < 1 || p->nr_tasks > MAX_TORTURE_TASKS ||
 	    p->hold < 1 || p->hold > MAX_HOLD || p->slice < 1 ||
-	    p->sleepers < 0 || p->sleepers > 100)
+	    p->sleepers < 0 || p->sleepers > 100 ||
+	    p->cross_cpu_free < 0 || p->cross_cpu_free > 100)
 		return -EINVAL;
 	params = *p;
+	memset(&final_stats, 0, sizeof(final_stats));
 	stop = 0;
+	parked = 0;
 	failed = 0;
 	failure[0] = 0;
 	owner = calloc(hk_pool_nr_tags(p->pool), sizeof(*owner));
@@ -305,9 +380,10 @@ SHIM_EXPORT int hk_torture_start(const struct hk_torture_params *p)
 
 SHIM_EXPORT void hk_torture_stats(struct hk_torture_stats *out)
 {
-	memset(out, 0, sizeof(*out));
+	*out = final_stats;
 	if (!tasks)
 		return;
+	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < params.nr_tasks; i++) {
 		const struct hk_torture_stats *s = &tasks[i].st;
 
@@ -316,6 +392,7 @@ SHIM_EXPORT void hk_torture_stats(struct hk_torture_stats *out)
 		out->frees += READ_ONCE(s->frees);
 		out->enospc += READ_ONCE(s->enospc);
 		out->sleeping_allocs += READ_ONCE(s->sleeping_allocs);
+		out->cross_frees += READ_ONCE(s->cross_frees);
 		out->errors += READ_ONCE(s->errors);
 	}
 }
@@ -364,6 +441,7 @@ SHIM_EXPORT int hk_torture_stop(long timeout_ms)
 			pthread_join(tasks[i].thread, NULL);
 		}
 	}
+	hk_torture_stats(&final_stats);
 	free(owner);
 	free(tasks);
 	owner = NULL;
