@@ -7,6 +7,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/sched.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <sched.h>
@@ -185,6 +186,8 @@ static void give_back(struct torture_task *tt, int slot)
 	tt->st.frees++;
 }
 
+#define MAIL_RESERVED	UINT_MAX
+
 /* Pass a held tag to another task, which frees it on its own vCPU. */
 static bool hand_off(struct torture_task *tt, int slot, uint64_t r)
 {
@@ -194,7 +197,10 @@ static bool hand_off(struct torture_task *tt, int slot, uint64_t r)
 	unsigned int empty = 0;
 	int expected = tt->index + 1;
 
-	if (to->cpu == tt->cpu || READ_ONCE(to->mailbox))
+	/* reserve the mailbox first: other tasks may be sending too */
+	if (to->cpu == tt->cpu ||
+	    !__atomic_compare_exchange_n(&to->mailbox, &empty, MAIL_RESERVED,
+					 false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return false;
 	if (!__atomic_compare_exchange_n(&owner[tag], &expected, to->index + 1,
 					 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
@@ -205,19 +211,18 @@ static bool hand_off(struct torture_task *tt, int slot, uint64_t r)
 	}
 	record(tt, EV_HANDOFF, tag);
 	tt->held[slot] = tt->held[--tt->nheld];
-	if (!__atomic_compare_exchange_n(&to->mailbox, &empty, tag + 1, false,
-					 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-		torture_fail("mailbox of task %d filled twice", to->index);
+	__atomic_store_n(&to->mailbox, tag + 1, __ATOMIC_RELEASE);
 	return true;
 }
 
 /* Free, on our vCPU, a tag another task handed us. */
 static void take_mail(struct torture_task *tt)
 {
-	unsigned int mail = __atomic_exchange_n(&tt->mailbox, 0, __ATOMIC_ACQUIRE);
+	unsigned int mail = __atomic_load_n(&tt->mailbox, __ATOMIC_ACQUIRE);
 
-	if (!mail)
+	if (!mail || mail == MAIL_RESERVED)
 		return;
+	__atomic_store_n(&tt->mailbox, 0, __ATOMIC_RELEASE);
 	tt->held[tt->nheld++] = mail - 1;
 	give_back(tt, tt->nheld - 1);
 	tt->st.cross_frees++;
@@ -323,8 +328,11 @@ static void *task_main(void *arg)
 	while (!failed && !__atomic_load_n(&shim_kernel_dead, __ATOMIC_RELAXED)) {
 		bool all = __atomic_load_n(&parked, __ATOMIC_SEQ_CST) ==
 			   params.nr_tasks;
+		unsigned int mail = READ_ONCE(tt->mailbox);
 
-		if (READ_ONCE(tt->mailbox))
+		if (mail == MAIL_RESERVED)
+			continue;	/* a sender is half-way */
+		if (mail)
 			check_call(tt, hk_call(tt->task, tt->cpu, release_all,
 					       tt, &ret));
 		if (all)
