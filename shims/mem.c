@@ -328,7 +328,11 @@ void shim_mem_stats(struct hk_mem_stats *st)
 	pthread_mutex_unlock(&mem_lock);
 }
 
-/* One line per live object, with the function that allocated it. */
+/*
+ * One line per live object, with where it was allocated as an offset into
+ * the image ("image+0x1234"): most kernel functions are static, which only
+ * the image's debug info can name, so the Python side symbolizes it.
+ */
 size_t shim_mem_leaks(char *buf, size_t len)
 {
 	struct obj_hdr *h;
@@ -338,15 +342,14 @@ size_t shim_mem_leaks(char *buf, size_t len)
 	pthread_mutex_lock(&mem_lock);
 	list_for_each_entry(h, &live_objs, node) {
 		Dl_info info = { 0 };
-		const char *sym = "?";
+		unsigned long off = h->site;
 
-		if (dladdr((void *)h->site, &info) && info.dli_sname)
-			sym = info.dli_sname;
+		if (dladdr((void *)h->site, &info) && info.dli_fbase)
+			off -= (unsigned long)info.dli_fbase;
 		used += snprintf(buf + used, used < len ? len - used : 0,
 				 "unreferenced %s object %p size %zu, "
-				 "allocated in %s+%#lx\n",
-				 kind_names[h->kind], h->ptr, h->size, sym,
-				 h->site - (unsigned long)info.dli_saddr);
+				 "allocated at image+%#lx\n",
+				 kind_names[h->kind], h->ptr, h->size, off);
 		if (used >= len)
 			break;
 	}

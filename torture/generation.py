@@ -17,6 +17,7 @@ ALLOC_GFP = re.compile(r"int\s+percpu_ida_alloc\s*\([^)]*,\s*gfp_t\s+\w+\s*\)")
 ALLOC_STATE = re.compile(r"int\s+percpu_ida_alloc\s*\([^)]*,\s*int\s+\w+\s*\)")
 SIZED_INIT = re.compile(r"\b__percpu_ida_init\s*\(")
 FIXED_SIZE = re.compile(r"#define\s+(IDA_PCPU_SIZE|IDA_PCPU_BATCH_MOVE)\s+(.+)")
+COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Generation:
 
 def _fixed_sizes(source: str) -> tuple[int | None, int | None]:
     """Evaluate the 3.12 size constants, which are simple integer expressions."""
-    defs = {name: expr.split("/*")[0].strip() for name, expr in FIXED_SIZE.findall(source)}
+    defs = {name: expr.strip() for name, expr in FIXED_SIZE.findall(source)}
     values: dict[str, int] = {}
     for _ in range(3):  # definitions may refer to each other
         for name, expr in defs.items():
@@ -50,6 +51,7 @@ def _fixed_sizes(source: str) -> tuple[int | None, int | None]:
 def detect(source_path: Path, header_path: Path) -> Generation:
     """Read both files and name their generation, or explain why not."""
     text = source_path.read_text(errors="replace") + "\n" + header_path.read_text(errors="replace")
+    text = COMMENT.sub(" ", text)
     gfp = bool(ALLOC_GFP.search(text))
     state = bool(ALLOC_STATE.search(text))
     if gfp == state:

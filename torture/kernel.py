@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import re
+import subprocess
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from torture import cabi, images
 from torture.errors import (
@@ -93,7 +96,8 @@ class Kernel:
         self.spec = images.lookup(allocator)
         self.allocator = allocator
         self.nr_cpus = nr_cpus
-        self.lib = cabi.load(images.build(self.spec, san), images.tls_library(san))
+        self.image = images.build(self.spec, san)
+        self.lib = cabi.load(self.image, images.tls_library(san))
         rc = self.lib.hk_boot(nr_cpus)
         if rc:
             raise HarnessError(f"boot failed: {errno.errorcode.get(-rc, rc)}")
@@ -221,7 +225,8 @@ class Kernel:
         return MemStats(*(getattr(st, name) for name, _ in cabi.HkMemStats._fields_))
 
     def leaks(self) -> str:
-        return cabi.text(self.lib.hk_mem_leaks)
+        """kmemleak-style lines for every live object, with the allocating function."""
+        return symbolize(cabi.text(self.lib.hk_mem_leaks), self.image)
 
     def set_lockup_timeout(self, ms: int) -> None:
         self.lib.hk_set_lockup_timeout(ms)
@@ -243,6 +248,22 @@ class Kernel:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def symbolize(text: str, image: Path) -> str:
+    """Replace each image+0xOFF with function (file:line), using addr2line."""
+    offsets = sorted(set(re.findall(r"image\+(0x[0-9a-f]+)", text)))
+    if not offsets:
+        return text
+    try:
+        out = subprocess.run(["addr2line", "-f", "-s", "-e", str(image), *offsets],
+                             capture_output=True, text=True, timeout=30).stdout.split("\n")
+    except (OSError, subprocess.SubprocessError):
+        return text
+    for i, off in enumerate(offsets):
+        if 2 * i + 1 < len(out):
+            text = text.replace(f"image+{off}", f"{out[2 * i]} ({out[2 * i + 1]})")
+    return text
 
 
 def _raise_errno(value: int, what: str) -> None:
@@ -300,12 +321,15 @@ class Pool:
             self._destroyed = True
             _raise_errno(ret, f"init of {nr_tags} tags")
 
+    def _check_usable(self) -> None:
+        self.kernel.check_alive()
+        if self._destroyed:
+            raise InvalidArgument("this pool was destroyed")
+
     def _op(self, opcode: int, cpu: int, task: Task | None, irq: bool, a: int = 0,
             b: int = 0, c: int = 0, buf: ctypes.Array | None = None) -> int:
         k = self.kernel
-        k.check_alive()
-        if self._destroyed:
-            raise InvalidArgument("this pool was destroyed")
+        self._check_usable()
         k.check_cpu(cpu)
         op = cabi.HkPoolOp(opcode=opcode, pool=self._ptr, a=a, b=b, c=c)
         if buf is not None:
@@ -342,6 +366,8 @@ class Pool:
     def free(self, tag: int, cpu: int = 0, task: Task | None = None, irq: bool = False,
              check: bool = True) -> None:
         """percpu_ida_free() on @cpu.  With check=False the ledger is bypassed."""
+        self._check_usable()
+        self.kernel.check_cpu(cpu)
         if not isinstance(tag, int) or isinstance(tag, bool):
             raise InvalidArgument(f"a tag is an integer, not {tag!r}")
         if check and 0 <= tag < self.nr_tags:

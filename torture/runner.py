@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ctypes
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 
 from torture import cabi
 from torture.errors import HarnessError, KernelBug
-from torture.kernel import Kernel, Pool
+from torture.kernel import TASK_UNINTERRUPTIBLE, Kernel, Pool
 
 
 @dataclass
@@ -85,15 +86,39 @@ def _failure_text(kernel: Kernel) -> str | None:
 
 def _check_quiescent(kernel: Kernel, pool: Pool) -> str | None:
     """After the tasks are gone: every tag free exactly once, counters agree."""
-    pool_nr_tags = pool.nr_tags
+    if not kernel.features & cabi.FEAT_FOR_EACH_FREE:
+        return _check_by_draining(pool)
     free = pool.for_each_free(kernel.online_cpus()[0])
-    if sorted(free) != list(range(pool_nr_tags)):
-        missing = sorted(set(range(pool_nr_tags)) - set(free))
+    if sorted(free) != list(range(pool.nr_tags)):
+        missing = sorted(set(range(pool.nr_tags)) - set(free))
         twice = sorted({t for t in free if free.count(t) > 1})
         return f"conservation: lost tags {missing[:16]}, tags free twice {twice[:16]}"
     counted = sum(pool.free_tags(cpu) for cpu in range(kernel.nr_cpus + 1))
-    if counted != pool_nr_tags:
-        return f"conservation: free counters add up to {counted}, not {pool_nr_tags}"
+    if counted != pool.nr_tags:
+        return f"conservation: free counters add up to {counted}, not {pool.nr_tags}"
+    return None
+
+
+def _check_by_draining(pool: Pool, timeout: float = 10.0) -> str | None:
+    """Without an iterator: a sleeping alloc never fails (it steals), so
+    allocating nr_tags of them must give every tag once, or hang on a lost one."""
+    got: list[int] = []
+
+    def drain() -> None:
+        for _ in range(pool.nr_tags):
+            got.append(pool.alloc(cpu=pool.kernel.online_cpus()[0], state=TASK_UNINTERRUPTIBLE))
+
+    worker = threading.Thread(target=drain, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        pool.kernel.lib.hk_kill()
+        worker.join(timeout)
+        return f"conservation: only {len(got)} of {pool.nr_tags} tags could be drained"
+    if sorted(got) != list(range(pool.nr_tags)):
+        return f"conservation: draining gave {sorted(got)[:16]}..."
+    for tag in got:
+        pool.free(tag)
     return None
 
 

@@ -330,6 +330,29 @@ static long st_cmpxchg(long arg)
 	return 0;
 }
 
+/* Two tasks never hold one vCPU at once: a per-cpu "inside" flag shows it. */
+static int st_inside[NR_CPUS];
+
+static long st_exclusive(long arg)
+{
+	int cpu = raw_smp_processor_id();
+	long i;
+
+	if (xchg(&st_inside[cpu], 1))
+		return -1;
+	for (i = 0; i < arg; i++)
+		barrier();
+	WRITE_ONCE(st_inside[cpu], 0);
+	return 0;
+}
+
+/* Which context are we in: 1 hardirq, 2 irqs off, 4 preemptible. */
+static long st_context(long arg)
+{
+	return (in_irq() ? 1 : 0) | (irqs_disabled() ? 2 : 0) |
+	       (preemptible() ? 4 : 0);
+}
+
 struct st_entry {
 	const char *name;
 	long (*fn)(long arg);
@@ -359,6 +382,8 @@ static const struct st_entry st_table[] = {
 	{ "cpu_down_self", st_cpu_down_self },
 	{ "bitops", st_bitops },
 	{ "cmpxchg", st_cmpxchg },
+	{ "exclusive", st_exclusive },
+	{ "context", st_context },
 };
 
 struct st_call {

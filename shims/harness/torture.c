@@ -381,8 +381,10 @@ SHIM_EXPORT int hk_torture_start(const struct hk_torture_params *p)
 		tt->cpu = i % nr_cpu_ids;
 		tt->rng = p->seed * 1000003 + i;
 		tt->task = hk_task_create(name);
-		pthread_create(&tt->thread, NULL, task_main, tt);
 	}
+	/* only now: a running task hands tags to the others */
+	for (int i = 0; i < p->nr_tasks; i++)
+		pthread_create(&tasks[i].thread, NULL, task_main, &tasks[i]);
 	return 0;
 }
 

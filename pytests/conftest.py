@@ -1,0 +1,75 @@
+"""Shared fixtures: kernels that are always closed, and time-bounded threads."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from torture import images
+from torture.errors import Unsupported
+from torture.kernel import Kernel
+
+ALLOCATORS = sorted(images.allocators())
+
+
+@pytest.fixture
+def make_kernel() -> Iterator[Callable[..., Kernel]]:
+    """Boot kernels for a test; each is closed (and its sleepers woken) after."""
+    made: list[Kernel] = []
+
+    def boot(allocator: str = ALLOCATORS[0], nr_cpus: int = 2) -> Kernel:
+        k = Kernel(allocator, nr_cpus)
+        made.append(k)
+        return k
+
+    yield boot
+    for k in made:
+        k.close()
+
+
+@pytest.fixture(params=ALLOCATORS)
+def allocator(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+class Background:
+    """A call on its own host thread, with a bounded wait for its outcome."""
+
+    def __init__(self, fn: Callable[[], Any]):
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
+        self.thread.start()
+
+    def _run(self, fn: Callable[[], Any]) -> None:
+        try:
+            self.result = fn()
+        except BaseException as e:  # noqa: BLE001 - handed to the test
+            self.error = e
+
+    def done(self, timeout: float) -> bool:
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
+
+    def outcome(self, timeout: float = 10.0) -> Any:
+        assert self.done(timeout), f"call still blocked after {timeout} s"
+        if self.error:
+            raise self.error
+        return self.result
+
+
+@pytest.fixture
+def background() -> Callable[[Callable[[], Any]], Background]:
+    return Background
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[object]:
+    """What an old API generation lacks is skipped, with the reason, not failed."""
+    try:
+        return (yield)
+    except Unsupported as e:
+        pytest.skip(f"API generation lacks it: {e}")

@@ -1,0 +1,123 @@
+"""Drop-in: an upstream-style lib/percpu_ida.c and header, built unmodified."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import gfp_generation
+import pytest
+
+from torture import Kernel, NoTags, Unsupported, images, runner
+from torture.errors import BuildError, GenerationError, InvalidArgument
+from torture.kernel import TASK_INTERRUPTIBLE, TASK_UNINTERRUPTIBLE
+
+PORT_SRC = images.PORT / "lib/percpu_ida.c"
+PORT_HDR = images.PORT / "include/linux/percpu_ida.h"
+
+
+@pytest.fixture
+def dropin_env(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    def point(src: Path, hdr: Path, gen: str | None = None) -> None:
+        monkeypatch.setenv("PERCPU_IDA_SRC", str(src))
+        monkeypatch.setenv("PERCPU_IDA_H", str(hdr))
+        if gen:
+            monkeypatch.setenv("PERCPU_IDA_GEN", gen)
+        else:
+            monkeypatch.delenv("PERCPU_IDA_GEN", raising=False)
+    return point
+
+
+def test_own_port_through_the_dropin_path(dropin_env, make_kernel):
+    dropin_env(PORT_SRC, PORT_HDR)
+    assert list(images.allocators()) == [images.dropin_spec().name]
+    k = make_kernel("dropin")
+    assert k.generation == 314
+    pool = k.pool(64, 8, 4)
+    assert sorted(pool.alloc(cpu=i % 2) for i in range(64)) == list(range(64))
+
+
+def test_make_builds_the_dropin_image():
+    env = {**os.environ, "PERCPU_IDA_SRC": str(PORT_SRC), "PERCPU_IDA_H": str(PORT_HDR)}
+    env.pop("MAKEFLAGS", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "torture", "build"], cwd=images.ROOT, env=env,
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "dropin-" in proc.stdout
+
+
+def test_gfp_generation_is_detected_and_driven(dropin_env, make_kernel, tmp_path, background):
+    src, hdr = gfp_generation.write(tmp_path)
+    dropin_env(src, hdr)
+    k = make_kernel("dropin")
+    assert k.generation == 312
+    pool = k.pool(100)
+    assert (pool.max_size, pool.batch_size) == (48, 32)  # read from the .c
+    tags = [pool.alloc(cpu=i % 2) for i in range(100)]
+    assert sorted(tags) == list(range(100))
+    with pytest.raises(NoTags):
+        pool.alloc(cpu=0)
+    sleeper = k.task("sleeper")
+    bg = background(lambda: pool.alloc(cpu=0, state=TASK_UNINTERRUPTIBLE, task=sleeper))
+    while sleeper.state != TASK_UNINTERRUPTIBLE:
+        pass
+    pool.free(tags[5], cpu=1)
+    assert bg.outcome() == tags[5]
+    for missing in (lambda: pool.alloc(state=TASK_INTERRUPTIBLE), pool.for_each_free,
+                    lambda: pool.free_tags(0), lambda: k.pool(10, 8, 4)):
+        with pytest.raises(Unsupported):
+            missing()
+
+
+def test_gfp_generation_survives_torture(dropin_env, tmp_path):
+    src, hdr = gfp_generation.write(tmp_path)
+    dropin_env(src, hdr)
+    result = runner.run(runner.TortureParams(torture_type="dropin", duration=1,
+                                             stat_interval=0), emit=lambda _: None)
+    assert result.success, result.reason
+
+
+def test_missing_dropin_file(dropin_env, tmp_path):
+    dropin_env(tmp_path / "nope.c", PORT_HDR)
+    with pytest.raises(InvalidArgument, match="PERCPU_IDA_SRC=.*nope.c: no such file"):
+        Kernel("dropin")
+
+
+def test_only_one_dropin_variable(monkeypatch):
+    monkeypatch.setenv("PERCPU_IDA_SRC", str(PORT_SRC))
+    monkeypatch.delenv("PERCPU_IDA_H", raising=False)
+    with pytest.raises(InvalidArgument, match="needs both"):
+        Kernel("dropin")
+
+
+def test_dropin_that_does_not_compile(dropin_env, tmp_path):
+    bad = tmp_path / "percpu_ida.c"
+    bad.write_text(PORT_SRC.read_text().replace("pida_transfer(cache->freelist",
+                                                "pida_transfer(cache->no_such_field", 1))
+    dropin_env(bad, PORT_HDR)
+    with pytest.raises(BuildError, match="no member named .no_such_field."):
+        Kernel("dropin")
+
+
+def test_unrecognised_generation(dropin_env, tmp_path):
+    hdr = tmp_path / "percpu_ida.h"
+    hdr.write_text(PORT_HDR.read_text().replace("int percpu_ida_alloc(struct percpu_ida *pool, "
+                                                "int state);", "/* alloc is elsewhere */"))
+    src = tmp_path / "percpu_ida.c"
+    src.write_text(PORT_SRC.read_text().replace("int percpu_ida_alloc(struct percpu_ida *pool,"
+                                                " int state)", "int percpu_ida_alloc(void *p)"))
+    dropin_env(src, hdr)
+    with pytest.raises(GenerationError, match="cannot recognise the percpu_ida API generation"):
+        Kernel("dropin")
+
+
+def test_generation_can_be_told(dropin_env, make_kernel):
+    dropin_env(PORT_SRC, PORT_HDR, gen="3.14")
+    assert make_kernel("dropin").generation == 314
+    with pytest.raises(GenerationError, match="unknown API generation"):
+        dropin_env(PORT_SRC, PORT_HDR, gen="2.6")
+        Kernel("dropin")

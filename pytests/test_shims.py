@@ -1,0 +1,167 @@
+"""Each shim primitive on its own, through small kernel functions in selftest.c."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from torture import Interrupted, KernelBug
+from torture.kernel import TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE
+
+
+def test_wake_between_prepare_to_wait_and_schedule_returns(make_kernel):
+    k = make_kernel()
+    assert k.selftest("wake_before_schedule") == 0
+
+
+def test_sleeper_woken_from_another_vcpu(make_kernel, background):
+    k = make_kernel()
+    sleeper = k.task("sleeper")
+    bg = background(lambda: k.selftest("wait_cond", cpu=0, task=sleeper))
+    deadline = time.monotonic() + 5
+    while sleeper.state != TASK_UNINTERRUPTIBLE and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert sleeper.state == TASK_UNINTERRUPTIBLE
+    assert not bg.done(0.05), "the waiter returned before the condition was set"
+    assert k.selftest("set_cond", cpu=1, arg=1) == 1  # one task woken
+    assert bg.outcome() in (0, 1)
+
+
+def test_interruptible_sleeper_gets_erestartsys_on_signal(make_kernel, background):
+    k = make_kernel()
+    sleeper = k.task("sleeper")
+    bg = background(lambda: k.selftest("wait_cond", cpu=0, arg=1, task=sleeper))
+    deadline = time.monotonic() + 5
+    while sleeper.state != TASK_INTERRUPTIBLE and time.monotonic() < deadline:
+        time.sleep(0.001)
+    sleeper.signal()
+    assert bg.outcome() == -512
+    assert sleeper.state == TASK_RUNNING
+
+
+def test_uninterruptible_sleeper_ignores_signals(make_kernel, background):
+    k = make_kernel()
+    sleeper = k.task("sleeper")
+    bg = background(lambda: k.selftest("wait_cond", cpu=0, task=sleeper))
+    deadline = time.monotonic() + 5
+    while sleeper.state != TASK_UNINTERRUPTIBLE and time.monotonic() < deadline:
+        time.sleep(0.001)
+    sleeper.signal()
+    assert not bg.done(0.1)
+    k.selftest("set_cond", cpu=1, arg=1)
+    assert bg.outcome() >= 0
+
+
+def test_vcpu_is_exclusive(make_kernel, background):
+    k = make_kernel(nr_cpus=1)
+    calls = [background(lambda: [k.selftest("exclusive", cpu=0, arg=20000, task=t)
+                                 for _ in range(200)])
+             for t in (k.task("a"), k.task("b"), k.task("c"))]
+    for c in calls:
+        assert set(c.outcome(30)) == {0}
+
+
+def test_contexts(make_kernel):
+    k = make_kernel()
+    assert k.selftest("context") == 4  # task: preemptible, irqs on
+    assert k.selftest("context", irq=True) == 1 | 2  # hardirq, irqs off
+
+
+def test_percpu_areas_distinct_aligned_and_this_cpu(make_kernel):
+    k = make_kernel(nr_cpus=4)
+    for cpu in range(4):
+        assert k.selftest("percpu", cpu=cpu) == 0
+    assert k.mem().percpu_objs == 0
+
+
+def test_percpu_pointer_dereferenced_raw_faults():
+    """A __percpu pointer used without per_cpu_ptr() crashes, as in a kernel."""
+    code = textwrap.dedent("""
+        from torture import Kernel
+        Kernel("percpu_ida", 2).selftest("percpu_raw_deref")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert proc.returncode == -11, proc.stderr.decode()
+
+
+def test_bitops_and_find_bit(make_kernel):
+    assert make_kernel().selftest("bitops") == 3 + 64 + 199
+
+
+def test_cmpxchg_xchg_atomics(make_kernel):
+    assert make_kernel().selftest("cmpxchg") == 0
+
+
+def test_hotplug_callbacks_run_in_order(make_kernel):
+    k = make_kernel(nr_cpus=3)
+    assert k.selftest("hotplug_register") == 0
+    k.cpu_down(1)
+    assert not k.online(1)
+    down = k.selftest_log().split()
+    # AP states tear down in reverse registration order on the dying CPU,
+    # then CPU_DYING, then the PREPARE/DEAD section, then CPU_DEAD, POST_DEAD
+    assert down == ["nb:5:1", "ap2:down:1", "ap1:down:1", "nb:8:1", "prep:down:1",
+                    "nb:7:1", "nb:9:1"]
+    k.cpu_up(1)
+    assert k.online(1)
+    up = k.selftest_log().split()[len(down):]
+    assert up == ["nb:3:1", "prep:up:1", "nb:10:1", "ap1:up:1", "ap2:up:1", "nb:2:1"]
+
+
+def test_tasks_on_an_offlined_cpu_migrate(make_kernel, background):
+    k = make_kernel(nr_cpus=2)
+    sleeper = k.task("sleeper")
+    bg = background(lambda: k.selftest("wait_cond", cpu=1, task=sleeper))
+    deadline = time.monotonic() + 5
+    while sleeper.state != TASK_UNINTERRUPTIBLE and time.monotonic() < deadline:
+        time.sleep(0.001)
+    k.cpu_down(1)
+    k.selftest("set_cond", cpu=0, arg=1)
+    assert bg.outcome() == 0  # it woke on CPU 0
+
+
+def test_accounting_finds_a_leak(make_kernel):
+    k = make_kernel()
+    k.selftest("leak", arg=100)
+    mem = k.mem()
+    assert (mem.slab_objs, mem.slab_bytes) == (1, 100)
+    assert "st_leak" in k.leaks()
+
+
+def test_fail_nth_fails_the_nth_allocation_once(make_kernel):
+    k = make_kernel()
+    t = k.task("victim")
+    t.fail_nth(2)
+    assert k.selftest("fail_nth", task=t) == 1  # first succeeded, second failed
+    assert t.fail_nth_left == 0
+    assert k.selftest("fail_nth", task=t) == 3
+    assert k.mem().injected == 1
+
+
+def test_double_kfree_is_a_bug(make_kernel):
+    k = make_kernel()
+    with pytest.raises(KernelBug, match="double free"):
+        k.selftest("double_kfree")
+
+
+def test_bug_on_ends_the_instance_not_the_process(make_kernel):
+    k = make_kernel()
+    assert k.selftest("bug_on", arg=1) == 0
+    with pytest.raises(KernelBug) as info:
+        k.selftest("bug_on", arg=42)
+    report = info.value.report
+    assert report is not None
+    assert "BUG_ON(arg == 42)" in report.message
+    assert report.function == "st_bug_on" and report.cpu == 0
+    assert "selftest.c" in report.site
+    assert k.dead
+    other = make_kernel()  # a second instance is untouched
+    assert other.selftest("bitops") > 0
+
+
+def test_interrupted_maps_to_exception_class():
+    assert issubclass(Interrupted, Exception)
