@@ -27,18 +27,27 @@ TLS_LIB      := $(BUILD)/libshimcurrent.so
 # Drop-in: an upstream lib/percpu_ida.c and its header, unmodified.
 export PERCPU_IDA_SRC PERCPU_IDA_H PERCPU_IDA_GEN SAN
 
-.PHONY: all build venv test torture bench-fastpath lint help clean image
+# `make torture` tortures this allocator for DURATION seconds; ARGS adds flags.
+TORTURE_TYPE ?= $(if $(PERCPU_IDA_SRC),dropin,percpu_ida)
+DURATION     ?= 30
+V            ?= 0
+Q            := $(if $(filter 1,$(V)),,@)
+
+.PHONY: all build venv test torture bench-fastpath lint help clean image runtime
 
 all: build
 
 help:
-	@echo "make              build the virtualenv and every kernel image"
-	@echo "make test         run the pytest suites (SAN=... for a sanitized build)"
-	@echo "make torture      run the default torture campaign (ARGS='--duration 60 ...')"
-	@echo "make bench-fastpath  percpu_ida fast path against a per-cpu spinlock stack"
-	@echo "make lint         ruff on the Python side"
-	@echo "make clean        remove build/ (keeps .venv)"
-	@echo "Drop-in: make test PERCPU_IDA_SRC=path/lib/percpu_ida.c PERCPU_IDA_H=path/include/linux/percpu_ida.h"
+	@echo "make                 build the virtualenv and every kernel image"
+	@echo "make test            run the pytest suites"
+	@echo "make torture         torture TORTURE_TYPE (default $(TORTURE_TYPE)) for DURATION s (default $(DURATION));"
+	@echo "                     ARGS='--nr_cpus 4 --seed 42 ...' passes flags (python -m torture run --help)"
+	@echo "make bench-fastpath  percpu_ida fast path against a per-cpu spinlock stack, same run"
+	@echo "make lint            ruff on the Python side"
+	@echo "make clean           remove build/ (keeps .venv)"
+	@echo "V=1                  show the compiler command lines"
+	@echo "Drop-in: add PERCPU_IDA_SRC=.../lib/percpu_ida.c PERCPU_IDA_H=.../include/linux/percpu_ida.h"
+	@echo "         (and PERCPU_IDA_GEN=312|313|314 if detection fails) to build, test or torture it"
 
 $(VENV)/.stamp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,7 +64,7 @@ test: build
 	$(PY) -m pytest -q pytests
 
 torture: build
-	$(PY) -m torture run $(ARGS)
+	$(PY) -m torture run --torture_type $(TORTURE_TYPE) --duration $(DURATION) $(ARGS)
 
 bench-fastpath: build
 	$(PY) -m torture bench-fastpath
@@ -68,13 +77,17 @@ clean:
 
 # ---- the C side: the runtime objects, the shared TLS word, images ----
 
-$(BUILD)/obj/%.o: %.c $(wildcard shims/include/*/*.h shims/include/linux/sched/*.h shims/*.h shims/harness/*.h)
+SHIM_HDRS := $(wildcard shims/include/*/*.h shims/include/linux/sched/*.h shims/*.h shims/harness/*.h)
+
+$(BUILD)/obj/%.o: %.c $(SHIM_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SHIM_INC) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(SHIM_INC) -c $< -o $@
 
 $(TLS_LIB): shims/tls/current.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libshimcurrent.so -o $@ $<
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname,libshimcurrent.so -o $@ $<
 
 runtime: $(RUNTIME_OBJS) $(TLS_LIB)
 
@@ -92,24 +105,28 @@ image: $(BUILD)/images/$(IMG).so
 
 $(IMG_OVER)/linux/$(IMG_HNAME): $(IMG_HDR)
 	@mkdir -p $(dir $@)
-	cp $< $@
+	$(Q)cp $< $@
 
 ifdef IMG_PATCH
 $(IMG_C): $(IMG_SRC) $(IMG_PATCH)
 	@mkdir -p $(dir $@)
-	cp $(IMG_SRC) $@
-	patch -s --no-backup-if-mismatch $@ < $(IMG_PATCH)
+	@echo "  PATCH   $(notdir $(IMG_PATCH))"
+	$(Q)cp $(IMG_SRC) $@
+	$(Q)patch -s --no-backup-if-mismatch $@ < $(IMG_PATCH)
 endif
 
-$(IMG_DIR)/alloc.o: $(IMG_C) $(IMG_OVER)/linux/$(IMG_HNAME)
-	$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -c $(IMG_C) -o $@
+$(IMG_DIR)/alloc.o: $(IMG_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
+	@echo "  CC      $(IMG_C)"
+	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -c $(IMG_C) -o $@
 
-$(IMG_DIR)/%.o: shims/harness/%.c $(IMG_OVER)/linux/$(IMG_HNAME) shims/harness/harness.h
-	$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -c $< -o $@
+$(IMG_DIR)/%.o: shims/harness/%.c $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
+	@echo "  CC      $< [$(IMG)]"
+	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -c $< -o $@
 
 $(BUILD)/images/$(IMG).so: $(IMG_DIR)/alloc.o $(patsubst shims/harness/%.c,$(IMG_DIR)/%.o,$(HARNESS_SRCS)) $(RUNTIME_OBJS) $(TLS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -shared -o $@ $(filter %.o,$^) -L$(BUILD) -lshimcurrent -ldl
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -shared -o $@ $(filter %.o,$^) -L$(BUILD) -lshimcurrent -ldl
 
 -include $(IMG_DIR)/*.d
 endif

@@ -27,7 +27,8 @@ def write(dest: Path) -> tuple[Path, Path]:
     hdr = re.sub(r"static inline int percpu_ida_init.*?\n}\n",
                  "int percpu_ida_init(struct percpu_ida *pool, unsigned long nr_tags);\n",
                  hdr, flags=re.S)
-    hdr = hdr.replace("#include <linux/types.h>", "#include <linux/types.h>\n#include <linux/gfp.h>")
+    hdr = hdr.replace("#include <linux/types.h>",
+                      "#include <linux/types.h>\n#include <linux/gfp.h>")
 
     src = src.replace(
         "int percpu_ida_alloc(struct percpu_ida *pool, int state)\n{\n",
@@ -40,10 +41,12 @@ def write(dest: Path) -> tuple[Path, Path]:
         "int percpu_ida_init(struct percpu_ida *pool, unsigned long nr_tags)\n{\n"
         "\tunsigned long max_size = IDA_PCPU_SIZE, batch_size = IDA_PCPU_BATCH_MOVE;\n",
     )
-    src = src.replace("EXPORT_SYMBOL_GPL(__percpu_ida_init);", "EXPORT_SYMBOL_GPL(percpu_ida_init);")
+    src = src.replace("EXPORT_SYMBOL_GPL(__percpu_ida_init);",
+                      "EXPORT_SYMBOL_GPL(percpu_ida_init);")
     src = src.replace(
         "struct percpu_ida_cpu {",
-        "#define IDA_PCPU_BATCH_MOVE\t32U\n#define IDA_PCPU_SIZE\t\t((IDA_PCPU_BATCH_MOVE * 3) / 2)\n\n"
+        "#define IDA_PCPU_BATCH_MOVE\t32U\n"
+        "#define IDA_PCPU_SIZE\t\t((IDA_PCPU_BATCH_MOVE * 3) / 2)\n\n"
         "struct percpu_ida_cpu {",
     )
     src = src[: src.index("static int pida_walk(")]  # for_each_free, free_tags: 3.13

@@ -58,9 +58,11 @@ def test_uninterruptible_sleeper_ignores_signals(make_kernel, background):
 
 def test_vcpu_is_exclusive(make_kernel, background):
     k = make_kernel(nr_cpus=1)
-    calls = [background(lambda: [k.selftest("exclusive", cpu=0, arg=20000, task=t)
-                                 for _ in range(200)])
-             for t in (k.task("a"), k.task("b"), k.task("c"))]
+    def hammer(task):  # type: ignore[no-untyped-def]
+        return lambda: [k.selftest("exclusive", cpu=0, arg=20000, task=task)
+                        for _ in range(200)]
+
+    calls = [background(hammer(k.task(name))) for name in "abc"]
     for c in calls:
         assert set(c.outcome(30)) == {0}
 

@@ -17,16 +17,17 @@
 #include <stdio.h>
 #include "internal.h"
 
-#define MAX_CLASSES	512
-#define USED_IN_HARDIRQ	0x1
-#define ENABLED_HARDIRQ	0x2
+#define MAX_CLASSES	SHIM_LOCKDEP_MAX_CLASSES
+#define USED_IN_HARDIRQ	SHIM_USED_IN_HARDIRQ
+#define ENABLED_HARDIRQ	SHIM_ENABLED_HARDIRQ
 
 struct lock_class {
 	const void *key;
 	const char *name;
-	int usage;
 	unsigned long after[BITS_TO_LONGS(MAX_CLASSES)];
 };
+
+int shim_lockdep_usage[MAX_CLASSES];
 
 static struct lock_class classes[MAX_CLASSES];
 static int nr_classes = 1;	/* 0 means "not resolved yet" */
@@ -76,7 +77,7 @@ static int register_class(raw_spinlock_t *lock)
 
 static void mark_usage(int cls, int bit)
 {
-	int old = __atomic_fetch_or(&classes[cls].usage, bit, __ATOMIC_RELAXED);
+	int old = __atomic_fetch_or(&shim_lockdep_usage[cls], bit, __ATOMIC_RELAXED);
 
 	if ((old | bit) == (USED_IN_HARDIRQ | ENABLED_HARDIRQ) && !(old & bit))
 		lockdep_splat("mark_lock",
@@ -141,7 +142,7 @@ void shim_lockdep_acquire(struct raw_spinlock *lock, int subclass,
 		cls = register_class(lock);
 
 	need = in_hardirq ? USED_IN_HARDIRQ : (t->irqs_off ? 0 : ENABLED_HARDIRQ);
-	if (unlikely(need && !(__atomic_load_n(&classes[cls].usage,
+	if (unlikely(need && !(__atomic_load_n(&shim_lockdep_usage[cls],
 						__ATOMIC_RELAXED) & need)))
 		mark_usage(cls, need);
 

@@ -12,12 +12,12 @@ typedef struct cpumask {
 
 typedef struct cpumask cpumask_var_t[1];
 
-extern unsigned int nr_cpu_ids;
-extern struct cpumask __cpu_possible_mask;
-extern struct cpumask __cpu_online_mask;
-extern struct cpumask __cpu_present_mask;
-extern struct cpumask __cpu_active_mask;
-extern const unsigned long shim_cpu_bit_bitmap[NR_CPUS][BITS_TO_LONGS(NR_CPUS)];
+extern unsigned int nr_cpu_ids SHIM_HIDDEN;
+extern struct cpumask __cpu_possible_mask SHIM_HIDDEN;
+extern struct cpumask __cpu_online_mask SHIM_HIDDEN;
+extern struct cpumask __cpu_present_mask SHIM_HIDDEN;
+extern struct cpumask __cpu_active_mask SHIM_HIDDEN;
+extern const unsigned long shim_cpu_bit_bitmap[NR_CPUS][BITS_TO_LONGS(NR_CPUS)] SHIM_HIDDEN;
 
 #define cpu_possible_mask	((const struct cpumask *)&__cpu_possible_mask)
 #define cpu_online_mask		((const struct cpumask *)&__cpu_online_mask)

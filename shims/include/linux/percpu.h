@@ -15,7 +15,7 @@
  * dereferences it without per_cpu_ptr()/this_cpu_ptr() crashes as it would on
  * a real kernel instead of silently using CPU 0's copy.
  */
-extern unsigned long __per_cpu_offset[NR_CPUS];
+extern unsigned long __per_cpu_offset[NR_CPUS] SHIM_HIDDEN;
 
 #define per_cpu_offset(cpu)	(__per_cpu_offset[(cpu)])
 #define __verify_pcpu_ptr(ptr)	do { (void)sizeof(*(ptr)); } while (0)

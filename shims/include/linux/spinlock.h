@@ -46,11 +46,50 @@ static inline void __shim_spin_acquired(raw_spinlock_t *lock)
 	lock->owner_cpu = t->cpu;
 }
 
+/*
+ * lockdep's common case inline: no other lock held, class known, and this
+ * kind of use of the class seen before.  Anything else takes the full check.
+ */
+static __always_inline void shim_lockdep_acquire_inline(raw_spinlock_t *lock,
+							int subclass)
+{
+	struct task_struct *t = shim_current;
+	int cls = __atomic_load_n(&lock->class_id, __ATOMIC_RELAXED);
+	int need = (t->preempt_count & HARDIRQ_MASK) ? SHIM_USED_IN_HARDIRQ :
+		   (t->irqs_off ? 0 : SHIM_ENABLED_HARDIRQ);
+
+	if (likely(t->lockdep_depth == 0 && cls &&
+		   (__atomic_load_n(&shim_lockdep_usage[cls], __ATOMIC_RELAXED) &
+		    need) == need)) {
+		struct shim_held_lock *h = &t->held_locks[0];
+
+		h->lock = lock;
+		h->class_id = cls;
+		h->subclass = subclass;
+		h->in_hardirq = need == SHIM_USED_IN_HARDIRQ;
+		t->lockdep_depth = 1;
+		return;
+	}
+	shim_lockdep_acquire(lock, subclass, 0);
+}
+
+static __always_inline void shim_lockdep_release_inline(raw_spinlock_t *lock)
+{
+	struct task_struct *t = shim_current;
+	int depth = t->lockdep_depth;
+
+	if (likely(depth && t->held_locks[depth - 1].lock == lock)) {
+		t->lockdep_depth = depth - 1;
+		return;
+	}
+	shim_lockdep_release(lock, 0);
+}
+
 static inline void do_raw_spin_lock(raw_spinlock_t *lock, int subclass)
 {
 	if (unlikely(lock->magic != SPINLOCK_MAGIC))
 		shim_spin_bad_magic(lock, "lock");
-	shim_lockdep_acquire(lock, subclass, _RET_IP_);
+	shim_lockdep_acquire_inline(lock, subclass);
 	shim_sched_point(SP_LOCK, lock);
 	if (unlikely(!__shim_spin_trylock(lock)))
 		shim_spin_lock_slow(lock);
@@ -64,7 +103,7 @@ static inline int do_raw_spin_trylock(raw_spinlock_t *lock)
 	shim_sched_point(SP_LOCK, lock);
 	if (!__shim_spin_trylock(lock))
 		return 0;
-	shim_lockdep_acquire(lock, 0, _RET_IP_);
+	shim_lockdep_acquire_inline(lock, 0);
 	__shim_spin_acquired(lock);
 	return 1;
 }
@@ -81,7 +120,7 @@ static inline void do_raw_spin_unlock(raw_spinlock_t *lock)
 			 lock->name ? lock->name : "?",
 			 lock->locked ? "held by another task" : "not held",
 			 lock->owner ? lock->owner->comm : "none");
-	shim_lockdep_release(lock, _RET_IP_);
+	shim_lockdep_release_inline(lock);
 	lock->owner = NULL;
 	lock->owner_cpu = -1;
 	shim_sched_point(SP_UNLOCK, lock);

@@ -20,6 +20,8 @@
 #define TASK_COMM_LEN		16
 
 #define SHIM_EXPORT		__attribute__((visibility("default")))
+/* image-internal data: direct access, not through the GOT */
+#define SHIM_HIDDEN		__attribute__((visibility("hidden")))
 
 /* Kinds of scheduling point: what the primitive at hand does. */
 enum shim_point {
@@ -44,7 +46,7 @@ enum shim_point {
  * The scheduling point.  In the threaded engine with no delay injection the
  * hook is NULL and this is one predictable branch.
  */
-extern void (*shim_sched_hook)(enum shim_point point, const volatile void *obj);
+extern void (*shim_sched_hook)(enum shim_point point, const volatile void *obj) SHIM_HIDDEN;
 
 static inline void shim_sched_point(enum shim_point point,
 				    const volatile void *obj)
@@ -93,7 +95,7 @@ struct vcpu {
 	struct task_struct idle;
 } __attribute__((aligned(SHIM_CACHELINE)));
 
-extern struct vcpu shim_vcpus[NR_CPUS];
+extern struct vcpu shim_vcpus[NR_CPUS] SHIM_HIDDEN;
 /*
  * `current` lives in one small library shared by every loaded image: a thread
  * is inside at most one kernel at a time, and the entry code saves and
@@ -101,7 +103,7 @@ extern struct vcpu shim_vcpus[NR_CPUS];
  */
 extern __thread struct task_struct *shim_current
 	__attribute__((tls_model("initial-exec")));
-extern int shim_kernel_dead;
+extern int shim_kernel_dead SHIM_HIDDEN;
 
 /* preempt_count layout, as in the kernel */
 #define PREEMPT_BITS		8
@@ -157,6 +159,12 @@ void shim_lockdep_acquire(struct raw_spinlock *lock, int subclass,
 			  unsigned long ip);
 void shim_lockdep_release(struct raw_spinlock *lock, unsigned long ip);
 void shim_spin_bad_magic(struct raw_spinlock *lock, const char *op);
+
+/* lockdep class usage bits, read on every acquisition */
+#define SHIM_LOCKDEP_MAX_CLASSES	512
+#define SHIM_USED_IN_HARDIRQ		0x1
+#define SHIM_ENABLED_HARDIRQ		0x2
+extern int shim_lockdep_usage[SHIM_LOCKDEP_MAX_CLASSES] SHIM_HIDDEN;
 
 /* scheduling */
 int shim_try_to_wake_up(struct task_struct *p, unsigned int state_mask);
