@@ -31,6 +31,23 @@ def test_sleeper_woken_from_another_vcpu(make_kernel, background):
     assert bg.outcome() in (0, 1)
 
 
+def test_exclusive_waiters_woken_one_per_wakeup(make_kernel, background):
+    k = make_kernel()
+    waiters = [k.task(f"w{i}") for i in range(3)]
+    calls = [background(lambda t=t: k.selftest("wait_exclusive", cpu=0, task=t))
+             for t in waiters]
+    deadline = time.monotonic() + 5
+    while any(t.state != TASK_UNINTERRUPTIBLE for t in waiters):
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    assert k.selftest("wake_nr", cpu=1, arg=1) == 1  # wake_up(): one exclusive waiter
+    time.sleep(0.05)
+    assert sum(t.state == TASK_UNINTERRUPTIBLE for t in waiters) == 2
+    assert k.selftest("wake_nr", cpu=1, arg=2) == 2  # wake_up_nr(2): the other two
+    for c in calls:
+        assert c.outcome() == 0
+
+
 def test_interruptible_sleeper_gets_erestartsys_on_signal(make_kernel, background):
     k = make_kernel()
     sleeper = k.task("sleeper")
@@ -65,6 +82,16 @@ def test_vcpu_is_exclusive(make_kernel, background):
     calls = [background(hammer(k.task(name))) for name in "abc"]
     for c in calls:
         assert set(c.outcome(30)) == {0}
+
+
+def test_spinlock_and_atomic_exclude_across_vcpus(make_kernel, background):
+    k = make_kernel(nr_cpus=2)
+    n = 200_000
+    runs = [background(lambda cpu=cpu: k.selftest("count", cpu=cpu, arg=n, task=k.task("c")))
+            for cpu in (0, 1)]
+    for r in runs:
+        r.outcome(60)
+    assert k.selftest("count_read") == 2 * n * 1_000_000_000 + 2 * n
 
 
 def test_contexts(make_kernel):

@@ -73,7 +73,7 @@ static inline void ref_unlock(int *l)
  */
 SHIM_EXPORT double hk_bench_reference(long iters)
 {
-	static __thread struct ref_stack st = { .nr = 64 };
+	struct ref_stack st = { .nr = 64 };	/* this thread's own */
 	volatile unsigned int sink = 0;
 	uint64_t start = shim_now_ns();
 

@@ -84,6 +84,25 @@ static long st_set_cond(long arg)
 	return wake_up_nr(&st_wq, 64);
 }
 
+/* An exclusive waiter: only as many return as wakeups are sent. */
+static long st_wait_exclusive(long arg)
+{
+	DEFINE_WAIT(wait);
+
+	prepare_to_wait_exclusive(&st_wq, &wait, TASK_UNINTERRUPTIBLE);
+	if (!atomic_read(&st_cond))
+		schedule();
+	finish_wait(&st_wq, &wait);
+	return 0;
+}
+
+/* Set the condition, then wake @arg exclusive waiters (wake_up for 1). */
+static long st_wake_nr(long arg)
+{
+	atomic_set(&st_cond, 1);
+	return arg == 1 ? wake_up(&st_wq) : wake_up_nr(&st_wq, arg);
+}
+
 /* Per-cpu copies are distinct, cacheline aligned, and this_cpu_ptr agrees. */
 static long st_percpu(long arg)
 {
@@ -346,6 +365,30 @@ static long st_exclusive(long arg)
 	return 0;
 }
 
+/* Mutual exclusion: @arg increments of a plain counter under a spinlock, and
+ * of an atomic_t without one; returns how many increments were lost. */
+static long st_counter;
+static atomic_t st_atomic_counter;
+
+static long st_count(long arg)
+{
+	unsigned long flags;
+	long i;
+
+	for (i = 0; i < arg; i++) {
+		spin_lock_irqsave(&st_lock_b, flags);
+		st_counter++;
+		spin_unlock_irqrestore(&st_lock_b, flags);
+		atomic_inc(&st_atomic_counter);
+	}
+	return 0;
+}
+
+static long st_count_read(long arg)
+{
+	return st_counter * 1000000000L + atomic_read(&st_atomic_counter);
+}
+
 /* Which context are we in: 1 hardirq, 2 irqs off, 4 preemptible. */
 static long st_context(long arg)
 {
@@ -362,6 +405,8 @@ static const struct st_entry st_table[] = {
 	{ "wake_before_schedule", st_wake_before_schedule },
 	{ "wait_cond", st_wait_cond },
 	{ "set_cond", st_set_cond },
+	{ "wait_exclusive", st_wait_exclusive },
+	{ "wake_nr", st_wake_nr },
 	{ "percpu", st_percpu },
 	{ "percpu_raw_deref", st_percpu_raw_deref },
 	{ "leak", st_leak },
@@ -383,6 +428,8 @@ static const struct st_entry st_table[] = {
 	{ "bitops", st_bitops },
 	{ "cmpxchg", st_cmpxchg },
 	{ "exclusive", st_exclusive },
+	{ "count", st_count },
+	{ "count_read", st_count_read },
 	{ "context", st_context },
 };
 

@@ -24,9 +24,14 @@ extern unsigned long __per_cpu_offset[NR_CPUS] SHIM_HIDDEN;
 	__verify_pcpu_ptr(ptr);						\
 	((typeof(ptr))((char *)(ptr) + per_cpu_offset(cpumask_check(cpu)))); \
 })
-#define raw_cpu_ptr(ptr)	per_cpu_ptr((ptr), raw_smp_processor_id())
+/* the runtime's own CPU number is always in range: no cpumask_check() */
+#define __shim_cpu_ptr(ptr, cpu) ({					\
+	__verify_pcpu_ptr(ptr);						\
+	((typeof(ptr))((char *)(ptr) + per_cpu_offset(cpu)));		\
+})
+#define raw_cpu_ptr(ptr)	__shim_cpu_ptr((ptr), raw_smp_processor_id())
 #define this_cpu_ptr(ptr)						\
-	per_cpu_ptr((ptr), debug_smp_processor_id("this_cpu_ptr"))
+	__shim_cpu_ptr((ptr), debug_smp_processor_id("this_cpu_ptr"))
 #define get_cpu_ptr(ptr)	({ preempt_disable(); this_cpu_ptr(ptr); })
 #define put_cpu_ptr(ptr)	do { (void)(ptr); preempt_enable(); } while (0)
 
