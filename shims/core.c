@@ -15,6 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <errno.h>
 #include "internal.h"
 
 struct vcpu shim_vcpus[NR_CPUS];
@@ -51,26 +55,39 @@ uint64_t shim_now_ns(void)
 
 #define TRACE_SIZE	1024
 
+/*
+ * The ring can live in a shared file mapping (hk_trace_attach), so that the
+ * last events survive a crash of the process that wrote them.  The layout is
+ * read by torture/crash.py: keep the two in step.
+ */
 struct trace_ev {
 	uint64_t seq;
 	int cpu;
 	int pid;
-	const char *what;
 	long a, b;
+	char what[24];
 };
 
-static struct trace_ev trace_ring[TRACE_SIZE];
-static uint64_t trace_seq;
+struct trace_ring {
+	uint64_t seq;
+	uint64_t size;
+	struct trace_ev ev[TRACE_SIZE];
+};
+
+static struct trace_ring local_ring = { .size = TRACE_SIZE };
+static struct trace_ring *ring = &local_ring;
 
 void shim_trace(const char *what, long a, long b)
 {
 	struct task_struct *t = shim_current;
-	uint64_t seq = __atomic_fetch_add(&trace_seq, 1, __ATOMIC_RELAXED);
-	struct trace_ev *ev = &trace_ring[seq % TRACE_SIZE];
+	uint64_t seq = __atomic_fetch_add(&ring->seq, 1, __ATOMIC_RELAXED);
+	struct trace_ev *ev = &ring->ev[seq % TRACE_SIZE];
 
+	__atomic_store_n(&ev->seq, 0, __ATOMIC_RELAXED);
 	ev->cpu = t ? t->cpu : -1;
 	ev->pid = t ? t->pid : -1;
-	ev->what = what;
+	strncpy(ev->what, what, sizeof(ev->what) - 1);
+	ev->what[sizeof(ev->what) - 1] = 0;
 	ev->a = a;
 	ev->b = b;
 	__atomic_store_n(&ev->seq, seq + 1, __ATOMIC_RELEASE);
@@ -78,13 +95,13 @@ void shim_trace(const char *what, long a, long b)
 
 void shim_trace_dump(char *buf, size_t len, int max_events)
 {
-	uint64_t end = __atomic_load_n(&trace_seq, __ATOMIC_ACQUIRE);
+	uint64_t end = __atomic_load_n(&ring->seq, __ATOMIC_ACQUIRE);
 	uint64_t start = end > (uint64_t)max_events ? end - max_events : 0;
 	size_t used = 0;
 
 	buf[0] = 0;
 	for (uint64_t s = start; s < end && used < len; s++) {
-		struct trace_ev *ev = &trace_ring[s % TRACE_SIZE];
+		struct trace_ev *ev = &ring->ev[s % TRACE_SIZE];
 
 		if (__atomic_load_n(&ev->seq, __ATOMIC_ACQUIRE) != s + 1)
 			continue;
@@ -93,6 +110,32 @@ void shim_trace_dump(char *buf, size_t len, int max_events)
 				 (unsigned long long)s, ev->cpu, ev->pid,
 				 ev->what, ev->a, ev->b);
 	}
+}
+
+/**
+ * hk_trace_attach() - keep the trace ring in the file at @path (shared)
+ * Return: 0, or -errno.
+ */
+SHIM_EXPORT int hk_trace_attach(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT, 0600);
+	struct trace_ring *shared;
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, sizeof(*shared))) {
+		close(fd);
+		return -errno;
+	}
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED,
+		      fd, 0);
+	close(fd);
+	if (shared == MAP_FAILED)
+		return -ENOMEM;
+	*shared = *ring;
+	shared->size = TRACE_SIZE;
+	ring = shared;
+	return 0;
 }
 
 SHIM_EXPORT void hk_trace_text(char *buf, size_t len, int max_events)

@@ -246,6 +246,7 @@ int shim_do_cpu_down(unsigned int cpu)
 	clear_bit(cpu, __cpu_active_mask.bits);
 	clear_bit(cpu, __cpu_online_mask.bits);
 	v->online = 0;
+	__atomic_store_n(&v->pending_irqs, 0, __ATOMIC_RELAXED);	/* nobody to take them */
 	shim_task_leave(&cpuhp_task);
 
 	on_control_cpu(cpu, down_dead);

@@ -58,6 +58,11 @@ int hk_call(struct task_struct *t, int cpu, long (*fn)(void *), void *arg,
 	    long *ret);
 int hk_irq_call(int cpu, long (*fn)(void *), void *arg, long *ret);
 struct task_struct *hk_task_create(const char *name);
+void hk_signal(struct task_struct *t, int fatal);
+
+/* threaded.c */
+void shim_set_irq_handler(void (*handler)(int cpu));
+bool shim_raise_irq(int cpu);
 
 /* lockdep.c */
 void shim_lockdep_reset(void);

@@ -108,8 +108,9 @@ static void add_dependency(int prev, int next)
 
 	pthread_mutex_lock(&graph_lock);
 	cycle = reachable(next, prev, seen);
-	if (!cycle)
-		set_bit(next, classes[prev].after);
+	if (!cycle)	/* no scheduling point: an irq must not run in here */
+		__atomic_fetch_or(&classes[prev].after[BIT_WORD(next)],
+				  BIT_MASK(next), __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&graph_lock);
 	if (cycle)
 		lockdep_splat("check_prev_add",

@@ -75,6 +75,7 @@ void shim_task_init(struct task_struct *t, const char *name, unsigned int flags)
 	snprintf(t->comm, sizeof(t->comm), "%s", name);
 	t->flags = flags;
 	t->state = TASK_RUNNING;
+	t->next_cpu = -1;
 	pthread_mutex_lock(&tasks_lock);
 	t->pid = (flags & PF_IDLE) ? 0 : next_pid++;
 	if (nr_tasks < MAX_TASKS)
@@ -108,11 +109,14 @@ void shim_task_leave(struct task_struct *t)
 	shim_vcpu_unlock(v);
 }
 
-/* Back onto a vCPU after sleeping: our own if it is online, else migrate. */
+/*
+ * Back onto a vCPU after sleeping: the one the shuffler picked, else our own
+ * if it is online, else the first online one (the task migrates).
+ */
 void shim_task_resume(struct task_struct *t)
 {
 	for (;;) {
-		int cpu = t->cpu;
+		int cpu = READ_ONCE(t->next_cpu) >= 0 ? READ_ONCE(t->next_cpu) : t->cpu;
 		int err;
 
 		if (!shim_vcpus[cpu].online)
@@ -237,8 +241,10 @@ void shim_schedule(void)
 		return;
 	}
 	shim_trace("sleep", state, 0);
+	WRITE_ONCE(t->sleep_since_ns, shim_now_ns());
 	shim_task_leave(t);
 	sleep_until_running(t);
+	WRITE_ONCE(t->sleep_since_ns, 0);
 	shim_task_resume(t);
 	shim_trace("run", t->cpu, 0);
 }
@@ -282,12 +288,28 @@ void shim_report_preemptible(const char *what)
 		    what, t->preempt_count, t->comm, t->pid);
 }
 
-/* Interrupts run where they are raised; nothing is pending asynchronously yet. */
+void (*shim_irq_handler)(int cpu);
+
+/*
+ * Run the interrupts pending on our vCPU, nested on the current task: irqs
+ * are on here (an irq-enable or a scheduling point with irqs on).
+ */
 void shim_irq_restore_slow(void)
 {
-	struct vcpu *v = shim_current->vcpu;
+	struct task_struct *t = shim_current;
+	struct vcpu *v = t->vcpu;
+	void (*handler)(int cpu) = shim_irq_handler;
 
-	__atomic_store_n(&v->pending_irqs, 0, __ATOMIC_RELAXED);
+	while (__atomic_exchange_n(&v->pending_irqs, 0, __ATOMIC_ACQUIRE)) {
+		if (!handler)
+			continue;
+		t->preempt_count += HARDIRQ_OFFSET;
+		t->irqs_off = 1;
+		shim_trace("irq", v->id, t->pid);
+		handler(v->id);
+		t->irqs_off = 0;
+		t->preempt_count -= HARDIRQ_OFFSET;
+	}
 }
 
 /* ---- harness entry: a call from outside, as a task or an interrupt ---- */
@@ -455,10 +477,18 @@ SHIM_EXPORT size_t hk_task_dump(char *buf, size_t len)
 
 		if (t->flags & PF_IDLE)
 			continue;
+		uint64_t since = READ_ONCE(t->sleep_since_ns);
+
 		used += snprintf(buf + used, len - used,
-				 "  %-15s pid %4d state %ld cpu %d%s sig %lu\n",
+				 "  %-15s pid %4d state %ld cpu %d%s sig %lu",
 				 t->comm, t->pid, t->state, t->cpu,
 				 t->vcpu ? " (on cpu)" : "", t->sigpending);
+		if (since)
+			used += snprintf(buf + used, len - used,
+					 " asleep %.3f s on wait queue %p",
+					 (shim_now_ns() - since) / 1e9,
+					 READ_ONCE(t->waiting_on));
+		used += snprintf(buf + used, len - used, "\n");
 	}
 	pthread_mutex_unlock(&tasks_lock);
 	return used;

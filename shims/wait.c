@@ -56,6 +56,7 @@ void prepare_to_wait(struct wait_queue_head *wq_head,
 	spin_lock_irqsave(&wq_head->lock, flags);
 	if (list_empty(&wq_entry->entry))
 		list_add(&wq_entry->entry, &wq_head->head);
+	current->waiting_on = wq_head;
 	set_current_state(state);
 	spin_unlock_irqrestore(&wq_head->lock, flags);
 }
@@ -72,6 +73,7 @@ bool prepare_to_wait_exclusive(struct wait_queue_head *wq_head,
 		was_empty = list_empty(&wq_head->head);
 		list_add_tail(&wq_entry->entry, &wq_head->head);
 	}
+	current->waiting_on = wq_head;
 	set_current_state(state);
 	spin_unlock_irqrestore(&wq_head->lock, flags);
 	return was_empty;
@@ -107,6 +109,7 @@ void finish_wait(struct wait_queue_head *wq_head,
 	unsigned long flags;
 
 	__set_current_state(TASK_RUNNING);
+	current->waiting_on = NULL;
 	/* the waker may have removed us already (autoremove) */
 	if (!list_empty_careful(&wq_entry->entry)) {
 		spin_lock_irqsave(&wq_head->lock, flags);

@@ -61,18 +61,22 @@ class HkTortureParams(ctypes.Structure):
         ("nr_tasks", ctypes.c_int),
         ("hold", ctypes.c_int),
         ("sleepers", ctypes.c_int),
+        ("interruptible", ctypes.c_int),
         ("slice", ctypes.c_int),
         ("cross_cpu_free", ctypes.c_int),
+        ("irq_interval_us", ctypes.c_int),
+        ("signal_interval_us", ctypes.c_int),
+        ("shuffle_interval_us", ctypes.c_int),
         ("seed", ctypes.c_ulong),
     ]
 
 
+TORTURE_STATS = ("ops", "allocs", "frees", "enospc", "sleeping_allocs", "restarts",
+                 "cross_frees", "irqs", "irq_allocs", "signals", "migrations", "errors")
+
+
 class HkTortureStats(ctypes.Structure):
-    _fields_ = [
-        (name, ctypes.c_long)
-        for name in ("ops", "allocs", "frees", "enospc", "sleeping_allocs", "cross_frees",
-                     "errors")
-    ]
+    _fields_ = [(name, ctypes.c_long) for name in TORTURE_STATS]
 
 
 OP_INIT, OP_ALLOC, OP_FREE, OP_FOR_EACH_FREE, OP_FREE_TAGS, OP_DESTROY = range(6)
@@ -123,6 +127,13 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_torture_stats": (None, [ctypes.POINTER(HkTortureStats)]),
     "hk_torture_failed": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t]),
     "hk_torture_stop": (ctypes.c_int, [ctypes.c_long]),
+    "hk_torture_pause": (ctypes.c_int, []),
+    "hk_torture_resume": (None, []),
+    "hk_torture_owners": (None, [ctypes.POINTER(ctypes.c_int), ctypes.c_long]),
+    "hk_set_delay": (None, [ctypes.c_uint, ctypes.c_uint]),
+    "hk_trace_attach": (ctypes.c_int, [ctypes.c_char_p]),
+    "hk_bench_fastpath": (ctypes.c_double, [ctypes.c_void_p, ctypes.c_long]),
+    "hk_bench_reference": (ctypes.c_double, [ctypes.c_long]),
 }
 
 _tls_loaded: set[Path] = set()

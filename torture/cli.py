@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
 import sys
 from dataclasses import fields
@@ -31,7 +30,18 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     params = runner.TortureParams(**{f.name: getattr(args, f.name)
                                      for f in fields(runner.TortureParams)})
-    result = runner.run(params, emit=lambda line: print(line, flush=True))
+    progress = report.Progress(params.duration) if sys.stdout.isatty() else None
+
+    def emit(line: str) -> None:
+        if progress:
+            progress.clear()
+        print(line, flush=True)
+        if progress:
+            progress.update(line)
+
+    result = runner.run_isolated(params, emit=emit)
+    if progress:
+        progress.clear()
     for line in report.end_lines(result):
         print(line, flush=True)
     if args.json:
@@ -66,10 +76,6 @@ def _cmd_bench_fastpath(args: argparse.Namespace) -> int:
     for spec in images.allocators().values():
         with Kernel(spec.name, 1) as k:
             pool = k.pool(1024)
-            k.lib.hk_bench_fastpath.restype = ctypes.c_double
-            k.lib.hk_bench_fastpath.argtypes = [ctypes.c_void_p, ctypes.c_long]
-            k.lib.hk_bench_reference.restype = ctypes.c_double
-            k.lib.hk_bench_reference.argtypes = [ctypes.c_long]
             best, ref = float("inf"), float("inf")
             for _ in range(args.rounds):
                 best = min(best, k.lib.hk_bench_fastpath(pool._ptr, args.iters))

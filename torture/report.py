@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
+import time
 from pathlib import Path
 
 from torture.runner import TortureResult
@@ -24,3 +27,26 @@ def end_lines(result: TortureResult) -> list[str]:
 
 def save_json(result: TortureResult, path: Path) -> None:
     path.write_text(json.dumps(result.to_json(), indent=2) + "\n")
+
+
+class Progress:
+    """A one-line progress bar on a terminal, redrawn under the log lines."""
+
+    def __init__(self, duration: float, width: int = 30):
+        self.duration = duration
+        self.width = width
+        self.start = time.monotonic()
+        self.ops = "0"
+
+    def update(self, line: str) -> None:
+        found = re.search(r"ops: (\d+)", line)
+        if found:
+            self.ops = found.group(1)
+        done = min(1.0, (time.monotonic() - self.start) / self.duration) if self.duration else 1
+        bar = "#" * int(done * self.width)
+        sys.stdout.write(f"\r[{bar:<{self.width}}] {done * 100:3.0f}% ops {self.ops}")
+        sys.stdout.flush()
+
+    def clear(self) -> None:
+        sys.stdout.write("\r" + " " * (self.width + 40) + "\r")
+        sys.stdout.flush()

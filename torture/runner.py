@@ -1,50 +1,89 @@
-"""The threaded torture run: C tasks hammer one pool, Python watches and checks."""
+"""The threaded torture run: C tasks hammer one pool, Python watches and checks.
+
+`run()` drives one kernel in this process.  `run_isolated()` does the same in
+a child process, so a crash in C (SIGSEGV, abort) is a FAILURE with the last
+trace events instead of the end of the caller.
+"""
 
 from __future__ import annotations
 
 import ctypes
+import json
 import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 
-from torture import cabi
-from torture.errors import HarnessError, KernelBug
-from torture.kernel import TASK_UNINTERRUPTIBLE, Kernel, Pool
+from torture import cabi, crash, images
+from torture.errors import HarnessError, InvalidArgument, KernelBug, KernelDead
+from torture.kernel import MAX_CPUS, TASK_RUNNING, TASK_UNINTERRUPTIBLE, Kernel, Pool
+
+
+def _p(default: object, text: str) -> object:
+    return field(default=default, metadata={"help": text})
 
 
 @dataclass
 class TortureParams:
-    """Every knob of a run.  Flat names, as rcutorture's module parameters."""
+    """Every knob of a run.  Flat names, as rcutorture's; 0 disables."""
 
-    torture_type: str = field(default="percpu_ida", metadata={
-        "help": "allocator image to torture (see `python -m torture list`)"})
-    nr_cpus: int = field(default=2, metadata={"help": "vCPUs of the kernel"})
-    nr_tasks: int = field(default=0, metadata={
-        "help": "torture tasks, one pinned host thread each (0: one per vCPU)"})
-    duration: float = field(default=10.0, metadata={"help": "seconds to run"})
-    nr_tags: int = field(default=0, metadata={
-        "help": "tags in the pool (0: 2 x nr_tasks x hold, few enough that CPUs steal)"})
-    max_size: int = field(default=0, metadata={
-        "help": "per-CPU cache size (0: the allocator's default)"})
-    batch_size: int = field(default=0, metadata={
-        "help": "tags moved per refill or spill (0: the allocator's default)"})
-    hold: int = field(default=8, metadata={"help": "most tags a task holds at once"})
-    cross_cpu_free: int = field(default=20, metadata={
-        "help": "percent of frees handed to a task on another vCPU, which frees it there"})
-    sleepers: int = field(default=10, metadata={
-        "help": "percent of allocations, made holding nothing, that may sleep"})
-    slice: int = field(default=64, metadata={
-        "help": "operations per kernel entry before a task lets its vCPU go"})
-    stat_interval: float = field(default=2.0, metadata={
-        "help": "seconds between stats lines (0: none)"})
-    seed: int = field(default=0, metadata={"help": "random seed (0: pick one and print it)"})
+    torture_type: str = _p("percpu_ida", "allocator image (see `python -m torture list`)")
+    nr_cpus: int = _p(2, "vCPUs of the kernel")
+    nr_tasks: int = _p(0, "torture tasks, one pinned host thread each (0: one per vCPU)")
+    duration: float = _p(10.0, "seconds to run")
+    nr_tags: int = _p(0, "tags in the pool (0: 2 x nr_tasks x hold, few enough that CPUs steal)")
+    max_size: int = _p(0, "per-CPU cache size (0: the allocator's default)")
+    batch_size: int = _p(0, "tags moved per refill or spill (0: the allocator's default)")
+    hold: int = _p(8, "most tags a task holds at once: with the free rate, how long they are held")
+    cross_cpu_free: int = _p(20, "percent of frees handed to a task on another vCPU to free there")
+    sleepers: int = _p(10, "percent of allocations, made holding nothing, that may sleep")
+    interruptible: int = _p(50, "percent of sleeping allocations that sleep interruptibly")
+    signal_interval: float = _p(5.0, "ms between signals to a random task")
+    irq_interval: float = _p(200.0, "us between interrupts on a random vCPU; the handler "
+                                    "allocates without sleeping and frees in irq context")
+    onoff_interval: float = _p(1.0, "s between CPU hotplug operations")
+    onoff_holdoff: float = _p(0.5, "s before the first hotplug operation")
+    shuffle_interval: float = _p(10.0, "ms between moves of a random task to a random vCPU")
+    stutter: float = _p(3.0, "s between pauses: all tasks stop, the pool is checked "
+                             "at quiescence, they resume")
+    delay: int = _p(0, "per-mille of scheduling points that spin for up to 2 us (seeded)")
+    stall_timeout: float = _p(10.0, "s a sleeper may sleep while tags are free")
+    slice: int = _p(64, "operations per kernel entry before a task lets its vCPU go")
+    stat_interval: float = _p(2.0, "s between stats lines")
+    seed: int = _p(0, "random seed (0: pick one and print it)")
+
+    def validate(self) -> None:
+        """Every bad value named before anything starts."""
+        images.lookup(self.torture_type)
+        if not 1 <= self.nr_cpus <= MAX_CPUS:
+            raise InvalidArgument(f"nr_cpus={self.nr_cpus} out of range: 1..{MAX_CPUS}")
+        for name in ("cross_cpu_free", "sleepers", "interruptible"):
+            if not 0 <= getattr(self, name) <= 100:
+                raise InvalidArgument(f"{name}={getattr(self, name)} is not a percentage")
+        if not 0 <= self.delay <= 1000:
+            raise InvalidArgument(f"delay={self.delay} is not a per-mille")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, (int, float)) and value < 0:
+                raise InvalidArgument(f"{f.name}={value} is negative")
+        if not 1 <= self.hold <= 64:
+            raise InvalidArgument(f"hold={self.hold} out of range: 1..64")
+        if self.nr_tasks > 256:
+            raise InvalidArgument(f"nr_tasks={self.nr_tasks} out of range: 0..256")
 
     def resolved(self) -> TortureParams:
         """Fill in the zeros that mean "pick for me"."""
+        self.validate()
         p = TortureParams(**asdict(self))
         p.nr_tasks = p.nr_tasks or p.nr_cpus
+        p.nr_tags = p.nr_tags or 2 * p.nr_tasks * p.hold
         p.seed = p.seed or random.SystemRandom().randrange(1, 2**31)
         return p
 
@@ -70,36 +109,197 @@ class TortureResult:
             "rerun": self.params.command(),
         }
 
-
-def _stats(kernel: Kernel) -> dict[str, int]:
-    st = cabi.HkTortureStats()
-    kernel.lib.hk_torture_stats(ctypes.byref(st))
-    return {name: getattr(st, name) for name, _ in cabi.HkTortureStats._fields_}
-
-
-def _failure_text(kernel: Kernel) -> str | None:
-    buf = ctypes.create_string_buffer(8192)
-    if kernel.lib.hk_torture_failed(buf, len(buf)):
-        return buf.value.decode(errors="replace")
-    return None
+    @classmethod
+    def from_json(cls, data: dict) -> TortureResult:  # type: ignore[type-arg]
+        return cls(TortureParams(**data["params"]), data["success"], data["reason"],
+                   data["stats"], data["elapsed"], data["reports"])
 
 
-def _check_quiescent(kernel: Kernel, pool: Pool) -> str | None:
-    """After the tasks are gone: every tag free exactly once, counters agree."""
-    if not kernel.features & cabi.FEAT_FOR_EACH_FREE:
-        return _check_by_draining(pool)
-    free = pool.for_each_free(kernel.online_cpus()[0])
-    if sorted(free) != list(range(pool.nr_tags)):
-        missing = sorted(set(range(pool.nr_tags)) - set(free))
-        twice = sorted({t for t in free if free.count(t) > 1})
-        return f"conservation: lost tags {missing[:16]}, tags free twice {twice[:16]}"
-    counted = sum(pool.free_tags(cpu) for cpu in range(kernel.nr_cpus + 1))
-    if counted != pool.nr_tags:
-        return f"conservation: free counters add up to {counted}, not {pool.nr_tags}"
-    return None
+class Failure(Exception):
+    """A check failed: the run ends in FAILURE with this reason."""
 
 
-def _check_by_draining(pool: Pool, timeout: float = 10.0) -> str | None:
+class Campaign:
+    """One run on one kernel: the C tasks plus the Python-side activities."""
+
+    def __init__(self, p: TortureParams, emit: Callable[[str], None]):
+        self.p = p
+        self.emit = emit
+        self.kernel = Kernel(p.torture_type, p.nr_cpus)
+        self.pool = self.kernel.pool(p.nr_tags, p.max_size or None, p.batch_size or None)
+        self.rng = random.Random(p.seed)
+        self.hotplug = {"onoff_ops": 0, "stranded_max": 0, "stranded_total": 0,
+                        "stranded_ms_max": 0, "stutters": 0}
+        self.down: tuple[int, float, int] | None = None  # cpu, since, tags parked there
+
+    # ---- the C side ----
+
+    def start(self) -> None:
+        p = self.p
+        if p.delay:
+            self.kernel.lib.hk_set_delay(p.delay, 2000)
+        cp = cabi.HkTortureParams(
+            pool=self.pool._ptr, nr_tasks=p.nr_tasks, hold=p.hold, sleepers=p.sleepers,
+            interruptible=p.interruptible if self.kernel.features & cabi.FEAT_INTERRUPTIBLE
+            else 0,
+            slice=p.slice, cross_cpu_free=p.cross_cpu_free,
+            irq_interval_us=int(p.irq_interval), signal_interval_us=int(p.signal_interval * 1000),
+            shuffle_interval_us=int(p.shuffle_interval * 1000), seed=p.seed,
+        )
+        rc = self.kernel.lib.hk_torture_start(ctypes.byref(cp))
+        if rc:
+            raise HarnessError(f"torture parameters rejected ({rc}): {p}")
+
+    def stats(self) -> dict[str, int]:
+        st = cabi.HkTortureStats()
+        self.kernel.lib.hk_torture_stats(ctypes.byref(st))
+        out = {name: getattr(st, name) for name in cabi.TORTURE_STATS}
+        out.update(self.hotplug)
+        return out
+
+    def c_failure(self) -> str | None:
+        buf = ctypes.create_string_buffer(8192)
+        if self.kernel.lib.hk_torture_failed(buf, len(buf)):
+            return buf.value.decode(errors="replace")
+        return None
+
+    # ---- checks at quiescence ----
+
+    def owners(self) -> list[int]:
+        arr = (ctypes.c_int * self.p.nr_tags)()
+        self.kernel.lib.hk_torture_owners(arr, self.p.nr_tags)
+        return list(arr)
+
+    def check_conservation(self, owned: set[int]) -> None:
+        """Free (the allocator's iterator) plus owned is every tag, each once."""
+        if not self.kernel.features & cabi.FEAT_FOR_EACH_FREE:
+            return
+        free = self.pool.for_each_free(self.kernel.online_cpus()[0])
+        counts: dict[int, int] = {}
+        for tag in free:
+            counts[tag] = counts.get(tag, 0) + 1
+        twice = sorted(t for t, n in counts.items() if n > 1)
+        both = sorted(set(counts) & owned)
+        lost = sorted(set(range(self.p.nr_tags)) - set(counts) - owned)
+        if twice or both or lost:
+            raise Failure(f"conservation: tags free twice {twice[:16]}, free and owned "
+                          f"{both[:16]}, lost {lost[:16]}")
+        if self.kernel.features & cabi.FEAT_FREE_TAGS:
+            counted = sum(self.pool.free_tags(c) for c in range(self.p.nr_cpus + 1))
+            if counted != len(free):
+                raise Failure(f"conservation: free counters say {counted}, "
+                              f"the iterator found {len(free)}")
+
+    def check_availability(self, owned: set[int]) -> None:
+        """With tags free, a non-blocking alloc succeeds on every online vCPU."""
+        for cpu in self.kernel.online_cpus():
+            if len(owned) + len(self.pool.owned) >= self.p.nr_tags:
+                return
+            try:
+                tag = self.pool.alloc(cpu=cpu, state=TASK_RUNNING)
+            except Exception as e:  # noqa: BLE001 - reported as the failure
+                free = self.p.nr_tags - len(owned) - len(self.pool.owned)
+                raise Failure(f"availability: alloc on cpu {cpu} failed ({e}) "
+                              f"while {free} tags are free") from e
+            self.pool.free(tag, cpu=cpu)
+
+    def stutter(self) -> None:
+        lib = self.kernel.lib
+        deadline = time.monotonic() + 2 * self.p.stall_timeout
+        while lib.hk_torture_pause() < self.p.nr_tasks:
+            if time.monotonic() > deadline or self.c_failure():
+                lib.hk_torture_resume()
+                return  # the stall check or the C side will say why
+            time.sleep(0.001)
+        owned = {t for t, o in enumerate(self.owners()) if o}
+        try:
+            self.check_conservation(owned)
+            self.check_availability(owned)
+        finally:
+            lib.hk_torture_resume()
+        self.hotplug["stutters"] += 1
+
+    def check_stall(self) -> None:
+        """A task asleep past stall_timeout while tags are free: a lost wakeup."""
+        dump = self.kernel.task_dump()
+        longest = max((float(x) for x in re.findall(r"asleep ([\d.]+) s", dump)), default=0.0)
+        if longest <= self.p.stall_timeout:
+            return
+        if self.kernel.features & cabi.FEAT_FREE_TAGS:
+            free = sum(self.pool.free_tags(c) for c in range(self.p.nr_cpus + 1))
+            if not free:
+                return
+        else:
+            free = -1
+        raise Failure(f"stall: a task has slept {longest:.1f} s with {free} tags free "
+                      f"(lost wakeup?)\n  every task:\n{dump}")
+
+    # ---- hotplug ----
+
+    def onoff(self) -> None:
+        k = self.kernel
+        if self.down:
+            cpu, since, parked = self.down
+            k.cpu_up(cpu)
+            self._note_stranded(since, parked)
+            self.down = None
+        else:
+            candidates = k.online_cpus()
+            if len(candidates) < 2:
+                return
+            cpu = self.rng.choice(candidates)
+            k.cpu_down(cpu)
+            parked = (self.pool.free_tags(cpu)
+                      if k.features & cabi.FEAT_FREE_TAGS else 0)
+            self.down = (cpu, time.monotonic(), parked)
+            self.hotplug["stranded_max"] = max(self.hotplug["stranded_max"], parked)
+            self.hotplug["stranded_total"] += parked
+        self.hotplug["onoff_ops"] += 1
+
+    def watch_stranded(self) -> None:
+        """How long the tags parked on the dead CPU stay there."""
+        if not self.down or not self.down[2]:
+            return
+        cpu, since, parked = self.down
+        if self.pool.free_tags(cpu) == 0:
+            self._note_stranded(since, parked)
+            self.down = (cpu, since, 0)
+
+    def _note_stranded(self, since: float, parked: int) -> None:
+        if parked:
+            ms = int((time.monotonic() - since) * 1000)
+            self.hotplug["stranded_ms_max"] = max(self.hotplug["stranded_ms_max"], ms)
+
+    # ---- the end ----
+
+    def finish(self) -> str | None:
+        """Stop the tasks, then the checks at the end.  Returns a failure or None."""
+        stopped = self.kernel.lib.hk_torture_stop(int(self.p.stall_timeout * 1000) + 5000)
+        reason = self.c_failure()
+        if stopped and not reason:
+            reason = "stall: tasks did not leave the kernel\n" + self.kernel.task_dump()
+        reports = self.kernel.reports()
+        if not reason and reports:
+            reason = "kernel reported:\n" + str(reports[0])
+        if reason:
+            return reason
+        if self.down:
+            self.kernel.cpu_up(self.down[0])
+            self.down = None
+        try:
+            self.check_conservation(set())
+            if not self.kernel.features & cabi.FEAT_FOR_EACH_FREE:
+                drain_check(self.pool)
+            self.pool.destroy()
+        except Failure as e:
+            return str(e)
+        if self.kernel.mem().outstanding:
+            return f"memory leak after destroy:\n{self.kernel.leaks()}"
+        reports = self.kernel.reports()
+        return ("kernel reported:\n" + str(reports[0])) if reports else None
+
+
+def drain_check(pool: Pool, timeout: float = 10.0) -> None:
     """Without an iterator: a sleeping alloc never fails (it steals), so
     allocating nr_tags of them must give every tag once, or hang on a lost one."""
     got: list[int] = []
@@ -114,62 +314,89 @@ def _check_by_draining(pool: Pool, timeout: float = 10.0) -> str | None:
     if worker.is_alive():
         pool.kernel.lib.hk_kill()
         worker.join(timeout)
-        return f"conservation: only {len(got)} of {pool.nr_tags} tags could be drained"
+        raise Failure(f"conservation: only {len(got)} of {pool.nr_tags} tags could be drained")
     if sorted(got) != list(range(pool.nr_tags)):
-        return f"conservation: draining gave {sorted(got)[:16]}..."
+        raise Failure(f"conservation: draining gave {sorted(got)[:16]}...")
     for tag in got:
         pool.free(tag)
-    return None
 
 
-def run(params: TortureParams, emit: Callable[[str], None] = print) -> TortureResult:
-    """One torture run; returns its verdict.  Kernel errors become a FAILURE."""
+class Every:
+    """A periodic activity on the monitor loop's clock (0 disables)."""
+
+    def __init__(self, interval: float, start: float):
+        self.interval = interval
+        self.next = start + interval
+
+    def due(self, now: float) -> bool:
+        if not self.interval or now < self.next:
+            return False
+        self.next += self.interval
+        return True
+
+
+def run(params: TortureParams, emit: Callable[[str], None] = print,
+        trace_file: Path | None = None) -> TortureResult:
+    """One torture run in this process; returns its verdict."""
     p = params.resolved()
     name = f"{p.torture_type}-torture"
-    kernel = Kernel(p.torture_type, p.nr_cpus)
-    p.nr_tags = p.nr_tags or 2 * p.nr_tasks * p.hold
-    pool = kernel.pool(p.nr_tags, p.max_size or None, p.batch_size or None)
+    c = Campaign(p, emit)
+    if trace_file:
+        c.kernel.lib.hk_trace_attach(str(trace_file).encode())
     emit(f"--- Start of test: {' '.join(f'{k}={v}' for k, v in asdict(p).items())}")
-
-    cparams = cabi.HkTortureParams(
-        pool=pool._ptr, nr_tasks=p.nr_tasks, hold=p.hold, sleepers=p.sleepers,
-        slice=p.slice, cross_cpu_free=p.cross_cpu_free, seed=p.seed,
-    )
-    rc = kernel.lib.hk_torture_start(ctypes.byref(cparams))
-    if rc:
-        kernel.close()
-        raise HarnessError(f"torture parameters rejected ({rc}): {p}")
-
+    c.start()
     start = time.monotonic()
-    next_stat = start + (p.stat_interval or p.duration + 1)
-    while time.monotonic() - start < p.duration:
-        time.sleep(min(0.05, max(0.0, p.duration - (time.monotonic() - start))))
-        if _failure_text(kernel) or kernel.dead:
-            break
-        if time.monotonic() >= next_stat:
-            s = _stats(kernel)
-            mark = "!!! " if s["errors"] else ""
-            emit(f"{name}: {mark}t={time.monotonic() - start:.1f}s " +
-                 " ".join(f"{k}: {v}" for k, v in s.items()))
-            next_stat += p.stat_interval
-    stopped = kernel.lib.hk_torture_stop(10_000)
+    stats_tick = Every(p.stat_interval, start)
+    onoff_tick = Every(p.onoff_interval if p.nr_cpus > 1 else 0, start + p.onoff_holdoff)
+    stutter_tick = Every(p.stutter, start)
+    reason: str | None = None
+    try:
+        while (now := time.monotonic()) - start < p.duration:
+            time.sleep(0.02)
+            if c.c_failure() or c.kernel.dead:
+                break
+            if stats_tick.due(now):
+                s = c.stats()
+                mark = "!!! " if s["errors"] else ""
+                emit(f"{name}: {mark}t={now - start:.1f}s " +
+                     " ".join(f"{k}: {v}" for k, v in s.items()))
+            if onoff_tick.due(now):
+                c.onoff()
+            c.watch_stranded()
+            if stutter_tick.due(now):
+                c.stutter()
+            c.check_stall()
+    except Failure as e:
+        reason = str(e)
+    except (KernelBug, KernelDead) as e:
+        reason = f"kernel BUG during a check:\n{e}"
+    final = c.finish()
+    reason = reason or final
     elapsed = time.monotonic() - start
-    stats = _stats(kernel)
-    reason = _failure_text(kernel)
-    if stopped and not reason:
-        reason = "stall: tasks did not leave the kernel within 10 s\n" + kernel.task_dump()
-    reports = [str(r) for r in kernel.reports()]
-    if not reason and reports:
-        reason = "kernel reported:\n" + reports[0]
-    if not reason:
-        try:
-            reason = _check_quiescent(kernel, pool)
-            if not reason:
-                pool.destroy()
-                leaked = kernel.mem().outstanding
-                if leaked:
-                    reason = f"memory leak after destroy:\n{kernel.leaks()}"
-        except KernelBug as e:
-            reason = f"kernel BUG during the final checks:\n{e}"
-    kernel.close()
+    stats = c.stats()
+    reports = [str(r) for r in c.kernel.reports()]
+    c.kernel.close()
     return TortureResult(p, reason is None, reason or "", stats, elapsed, reports)
+
+
+def run_isolated(params: TortureParams, emit: Callable[[str], None] = print) -> TortureResult:
+    """run() in a child process: a crash there is a FAILURE here, with its trace."""
+    p = params.resolved()
+    with tempfile.TemporaryDirectory(prefix="torture-") as tmp:
+        trace = Path(tmp) / "trace"
+        result_file = Path(tmp) / "result.json"
+        child = subprocess.Popen(
+            [sys.executable, "-m", "torture.child", json.dumps(asdict(p)), str(trace),
+             str(result_file)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+        )
+        assert child.stdout is not None
+        for line in child.stdout:
+            emit(line.rstrip("\n"))
+        rc = child.wait()
+        if result_file.exists():
+            return TortureResult.from_json(json.loads(result_file.read_text()))
+        how = (f"killed by {signal.Signals(-rc).name}" if rc < 0 else f"exited with {rc}")
+        events = "\n".join(crash.last_events(trace))
+        return TortureResult(p, False, f"crash: the kernel process {how}\n"
+                             f"  last trace events:\n{events}", {}, 0.0, [])

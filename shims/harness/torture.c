@@ -3,14 +3,17 @@
  * The threaded torture loop: one pinned host thread per task, each looping
  * in C over random alloc / hold / free, with every tag's owner kept in a word
  * set by compare-and-swap so a double allocation is caught the moment the
- * second owner appears.  Python starts it, polls the counters, stops it.
+ * second owner appears.  Around the tasks: an interrupt raiser (the handler
+ * allocates without sleeping and frees in irq context), a signaller, and a
+ * shuffler that moves tasks between vCPUs.  Python starts it, polls the
+ * counters, pauses it for checks at quiescence, stops it.
  */
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -20,14 +23,21 @@
 #define MAX_TORTURE_TASKS	256
 #define MAX_HOLD		64
 #define HISTORY			128
+#define IRQ_SLOTS		4
+#define MAIL_RESERVED		UINT_MAX
+#define IRQ_OWNER		100000	/* owner word of a tag held by an irq slot */
 
 struct hk_torture_params {
 	struct hk_pool *pool;
 	int nr_tasks;
 	int hold;		/* most tags a task holds at once */
-	int sleepers;		/* percent of allocs that may sleep */
+	int sleepers;		/* percent of allocs, holding nothing, that sleep */
+	int interruptible;	/* percent of those that sleep interruptibly */
 	int slice;		/* ops per kernel entry */
 	int cross_cpu_free;	/* percent of frees handed to another task */
+	int irq_interval_us;	/* between interrupts (0: none) */
+	int signal_interval_us;	/* between signals to a random task (0: none) */
+	int shuffle_interval_us; /* between task migrations (0: none) */
 	unsigned long seed;
 };
 
@@ -37,7 +47,12 @@ struct hk_torture_stats {
 	long frees;
 	long enospc;
 	long sleeping_allocs;
+	long restarts;
 	long cross_frees;
+	long irqs;
+	long irq_allocs;
+	long signals;
+	long migrations;
 	long errors;
 };
 
@@ -47,8 +62,13 @@ struct history_ev {
 	uint64_t tsc;
 	int op;
 	int cpu;
-	int task;
+	int who;
 	unsigned int tag;
+};
+
+struct history {
+	unsigned int pos;
+	struct history_ev ev[HISTORY];
 };
 
 struct torture_task {
@@ -58,40 +78,52 @@ struct torture_task {
 	int index;
 	int cpu;
 	int nheld;
+	int paused;
 	unsigned int held[MAX_HOLD];
 	unsigned int mailbox;	/* tag + 1 handed to us to free, 0 if empty */
 	uint64_t rng;
-	unsigned int hist_pos;
-	struct history_ev hist[HISTORY];
+	struct history hist;
+} __attribute__((aligned(SHIM_CACHELINE)));
+
+/* What the interrupt handler of each vCPU holds, and its own record. */
+struct irq_cpu {
+	struct hk_torture_stats st;
+	unsigned int slot[IRQ_SLOTS];	/* tag + 1, 0 if empty */
+	uint64_t rng;
+	struct history hist;
 } __attribute__((aligned(SHIM_CACHELINE)));
 
 static struct hk_torture_params params;
 static struct torture_task *tasks;
-static int *owner;		/* 0 free, else task index + 1 */
+static struct irq_cpu irq_cpus[NR_CPUS];
+static int *owner;		/* 0 free, task index + 1, or IRQ_OWNER + cpu */
 static struct hk_torture_stats final_stats;	/* of the last finished run */
+static pthread_t helpers[3];
+static int nr_helpers;
 static int stop;
+static int pause_req;
 static int parked;		/* tasks out of their main loop */
 static int failed;
 static char failure[8192];
 static pthread_mutex_t failure_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t next_rand(struct torture_task *tt)
+static uint64_t next_rand(uint64_t *state)
 {
-	uint64_t z = (tt->rng += 0x9e3779b97f4a7c15ull);
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
 }
 
-static void record(struct torture_task *tt, int op, unsigned int tag)
+static void record(struct history *h, int who, int op, unsigned int tag)
 {
-	struct history_ev *ev = &tt->hist[tt->hist_pos++ % HISTORY];
+	struct history_ev *ev = &h->ev[h->pos++ % HISTORY];
 
 	ev->tsc = __rdtsc();
 	ev->op = op;
 	ev->cpu = shim_current->cpu;
-	ev->task = tt->index;
+	ev->who = who;
 	ev->tag = tag;
 }
 
@@ -102,24 +134,39 @@ static int cmp_ev(const void *a, const void *b)
 	return x->tsc < y->tsc ? -1 : x->tsc > y->tsc;
 }
 
-/* Every recorded event on @tag, from every task, in time order. */
+static void describe_owner(int who, char *buf, size_t len)
+{
+	if (who >= IRQ_OWNER)
+		snprintf(buf, len, "the irq handler of cpu %d", who - IRQ_OWNER);
+	else
+		snprintf(buf, len, "task %d", who - 1);
+}
+
+/* Every recorded event on @tag, from every task and handler, in time order. */
 static size_t tag_history(unsigned int tag, char *buf, size_t len)
 {
-	struct history_ev evs[256];
+	static struct history_ev evs[512];
 	size_t used = 0;
 	int n = 0;
 
-	for (int i = 0; i < params.nr_tasks; i++)
-		for (int k = 0; k < HISTORY && n < 256; k++)
-			if (tasks[i].hist[k].op && tasks[i].hist[k].tag == tag)
-				evs[n++] = tasks[i].hist[k];
+	for (int i = 0; i < params.nr_tasks + NR_CPUS; i++) {
+		struct history *h = i < params.nr_tasks ? &tasks[i].hist :
+				    &irq_cpus[i - params.nr_tasks].hist;
+
+		for (int k = 0; k < HISTORY && n < 512; k++)
+			if (h->ev[k].op && h->ev[k].tag == tag)
+				evs[n++] = h->ev[k];
+	}
 	qsort(evs, n, sizeof(evs[0]), cmp_ev);
-	for (int k = 0; k < n && used < len; k++)
-		used += snprintf(buf + used, len - used,
-				 "    %s tag %u by task %d on cpu %d\n",
+	for (int k = n > 24 ? n - 24 : 0; k < n && used < len; k++) {
+		char who[48];
+
+		describe_owner(evs[k].who, who, sizeof(who));
+		used += snprintf(buf + used, len - used, "    %s tag %u by %s on cpu %d\n",
 				 evs[k].op == EV_ALLOC ? "alloc" :
 				 evs[k].op == EV_FREE ? "free " : "hand ",
-				 tag, evs[k].task, evs[k].cpu);
+				 tag, who, evs[k].cpu);
+	}
 	return used;
 }
 
@@ -134,59 +181,70 @@ static void torture_fail(const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(failure, sizeof(failure), fmt, ap);
 		va_end(ap);
-		failed = 1;
+		__atomic_store_n(&failed, 1, __ATOMIC_SEQ_CST);
 	}
 	pthread_mutex_unlock(&failure_lock);
 	__atomic_store_n(&stop, 1, __ATOMIC_SEQ_CST);
 }
 
-static void take_ownership(struct torture_task *tt, unsigned int tag)
+/* A tag came out of the allocator: claim it for @who, or report who has it. */
+static bool claim(struct hk_torture_stats *st, struct history *h, int who,
+		  long tag)
 {
 	int expected = 0;
 
-	record(tt, EV_ALLOC, tag);
-	if (tag >= hk_pool_nr_tags(params.pool)) {
-		tt->st.errors++;
-		torture_fail("tag out of range: task %d got tag %u, nr_tags %lu",
-			     tt->index, tag, hk_pool_nr_tags(params.pool));
-		return;
+	if (tag < 0 || (unsigned long)tag >= hk_pool_nr_tags(params.pool)) {
+		st->errors++;
+		torture_fail("tag out of range: got tag %ld, nr_tags %lu",
+			     tag, hk_pool_nr_tags(params.pool));
+		return false;
 	}
-	if (!__atomic_compare_exchange_n(&owner[tag], &expected, tt->index + 1,
-					 false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
-		char hist[4096];
+	record(h, who, EV_ALLOC, tag);
+	if (!__atomic_compare_exchange_n(&owner[tag], &expected, who, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		char hist[4096], a[48], b[48];
 
-		tt->st.errors++;
+		st->errors++;
 		tag_history(tag, hist, sizeof(hist));
-		torture_fail("double allocation: tag %u handed to task %d on "
-			     "cpu %d while task %d holds it\n  history of "
-			     "tag %u:\n%s", tag, tt->index, shim_current->cpu,
-			     expected - 1, tag, hist);
+		describe_owner(who, a, sizeof(a));
+		describe_owner(expected, b, sizeof(b));
+		torture_fail("double allocation: tag %ld handed to %s on cpu %d "
+			     "while %s holds it\n  history of tag %ld:\n%s",
+			     tag, a, shim_current->cpu, b, tag, hist);
+		return false;
+	}
+	return true;
+}
+
+/* Give ownership up, then the tag itself. */
+static void release(struct hk_torture_stats *st, struct history *h, int who,
+		    unsigned int tag)
+{
+	int expected = who;
+
+	if (!__atomic_compare_exchange_n(&owner[tag], &expected, 0, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		char a[48], b[48];
+
+		st->errors++;
+		describe_owner(who, a, sizeof(a));
+		describe_owner(expected, b, sizeof(b));
+		torture_fail("free of a tag not owned: %s frees tag %u, owner "
+			     "word says %s", a, tag, b);
 		return;
 	}
-	tt->held[tt->nheld++] = tag;
+	record(h, who, EV_FREE, tag);
+	hk_free_tag(params.pool, tag);
+	st->frees++;
 }
 
 static void give_back(struct torture_task *tt, int slot)
 {
 	unsigned int tag = tt->held[slot];
-	int expected = tt->index + 1;
 
 	tt->held[slot] = tt->held[--tt->nheld];
-	if (!__atomic_compare_exchange_n(&owner[tag], &expected, 0, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		tt->st.errors++;
-		torture_fail("free of a tag not owned: task %d frees tag %u, "
-			     "owner word says task %d", tt->index, tag,
-			     expected - 1);
-		return;
-	}
-	record(tt, EV_FREE, tag);
-	hk_free_tag(params.pool, tag);
-	tt->st.frees++;
+	release(&tt->st, &tt->hist, tt->index + 1, tag);
 }
-
-#define MAIL_RESERVED	UINT_MAX
 
 /* Pass a held tag to another task, which frees it on its own vCPU. */
 static bool hand_off(struct torture_task *tt, int slot, uint64_t r)
@@ -198,7 +256,7 @@ static bool hand_off(struct torture_task *tt, int slot, uint64_t r)
 	int expected = tt->index + 1;
 
 	/* reserve the mailbox first: other tasks may be sending too */
-	if (to->cpu == tt->cpu ||
+	if (READ_ONCE(to->cpu) == tt->cpu ||
 	    !__atomic_compare_exchange_n(&to->mailbox, &empty, MAIL_RESERVED,
 					 false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return false;
@@ -206,10 +264,10 @@ static bool hand_off(struct torture_task *tt, int slot, uint64_t r)
 					 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		tt->st.errors++;
 		torture_fail("hand-off of a tag not owned: task %d, tag %u, "
-			     "owner word says task %d", tt->index, tag, expected - 1);
+			     "owner word says %d", tt->index, tag, expected);
 		return true;
 	}
-	record(tt, EV_HANDOFF, tag);
+	record(&tt->hist, tt->index + 1, EV_HANDOFF, tag);
 	tt->held[slot] = tt->held[--tt->nheld];
 	__atomic_store_n(&to->mailbox, tag + 1, __ATOMIC_RELEASE);
 	return true;
@@ -228,37 +286,47 @@ static void take_mail(struct torture_task *tt)
 	tt->st.cross_frees++;
 }
 
+static void do_alloc(struct torture_task *tt, uint64_t r)
+{
+	int state = TASK_RUNNING;
+	long tag;
+
+	/* sleep only holding nothing: sleepers never wait on themselves */
+	if (tt->nheld == 0 && (int)((r >> 8) % 100) < params.sleepers) {
+		state = (int)((r >> 20) % 100) < params.interruptible ?
+			TASK_INTERRUPTIBLE : TASK_UNINTERRUPTIBLE;
+		tt->st.sleeping_allocs++;
+	}
+	tag = hk_alloc_tag(params.pool, state);
+	if (tag == -ENOSPC && state == TASK_RUNNING) {
+		tt->st.enospc++;
+		return;
+	}
+	if (tag == -ERESTARTSYS && state == TASK_INTERRUPTIBLE &&
+	    signal_pending(current)) {
+		tt->st.restarts++;
+		return;
+	}
+	if (tag < 0) {
+		tt->st.errors++;
+		torture_fail("alloc in state %d returned %ld%s", state, tag,
+			     tag == -ERESTARTSYS ? " without a signal pending" : "");
+		return;
+	}
+	tt->st.allocs++;
+	if (claim(&tt->st, &tt->hist, tt->index + 1, tag))
+		tt->held[tt->nheld++] = tag;
+}
+
 static void one_op(struct torture_task *tt)
 {
-	uint64_t r = next_rand(tt);
+	uint64_t r = next_rand(&tt->rng);
 
 	if (READ_ONCE(tt->mailbox) && tt->nheld < MAX_HOLD)
 		take_mail(tt);
-	bool want_alloc = tt->nheld == 0 ||
-		(tt->nheld < params.hold && (r & 1));
-
 	tt->st.ops++;
-	if (want_alloc) {
-		/* sleep only holding nothing: sleepers never wait on themselves */
-		int state = (tt->nheld == 0 &&
-			     (int)((r >> 8) % 100) < params.sleepers) ?
-			TASK_UNINTERRUPTIBLE : TASK_RUNNING;
-		long tag;
-
-		if (state != TASK_RUNNING)
-			tt->st.sleeping_allocs++;
-		tag = hk_alloc_tag(params.pool, state);
-		if (tag == -ENOSPC && state == TASK_RUNNING) {
-			tt->st.enospc++;
-			return;
-		}
-		if (tag < 0) {
-			tt->st.errors++;
-			torture_fail("alloc in state %d returned %ld", state, tag);
-			return;
-		}
-		tt->st.allocs++;
-		take_ownership(tt, tag);
+	if (tt->nheld == 0 || (tt->nheld < params.hold && (r & 1))) {
+		do_alloc(tt, r);
 	} else {
 		int slot = (r >> 16) % tt->nheld;
 
@@ -270,12 +338,39 @@ static void one_op(struct torture_task *tt)
 	}
 }
 
+/* The interrupt: free what an earlier interrupt took, take a tag, no sleep. */
+static void torture_irq(int cpu)
+{
+	struct irq_cpu *ic = &irq_cpus[cpu];
+	uint64_t r = next_rand(&ic->rng);
+	unsigned int *slot = &ic->slot[r % IRQ_SLOTS];
+	long tag;
+
+	ic->st.irqs++;
+	if (*slot) {
+		unsigned int t = *slot - 1;
+
+		*slot = 0;
+		release(&ic->st, &ic->hist, IRQ_OWNER + cpu, t);
+		return;
+	}
+	tag = hk_alloc_tag(params.pool, TASK_RUNNING);
+	if (tag == -ENOSPC) {
+		ic->st.enospc++;
+		return;
+	}
+	ic->st.irq_allocs++;
+	if (claim(&ic->st, &ic->hist, IRQ_OWNER + cpu, tag))
+		*slot = tag + 1;
+}
+
 static long run_slice(void *arg)
 {
 	struct torture_task *tt = arg;
 
 	for (int i = 0; i < params.slice; i++) {
-		if (__atomic_load_n(&stop, __ATOMIC_RELAXED))
+		if (__atomic_load_n(&stop, __ATOMIC_RELAXED) ||
+		    __atomic_load_n(&pause_req, __ATOMIC_RELAXED))
 			break;
 		one_op(tt);
 	}
@@ -292,8 +387,40 @@ static long release_all(void *arg)
 	return 0;
 }
 
-static void check_call(struct torture_task *tt, int err)
+/* Free what the interrupt handlers still hold, from a task on any vCPU. */
+static long release_irq_slots(void *arg)
 {
+	for (int cpu = 0; cpu < (int)nr_cpu_ids; cpu++)
+		for (int i = 0; i < IRQ_SLOTS; i++) {
+			unsigned int t = irq_cpus[cpu].slot[i];
+
+			irq_cpus[cpu].slot[i] = 0;
+			if (t)
+				release(&irq_cpus[cpu].st, &irq_cpus[cpu].hist,
+					IRQ_OWNER + cpu, t - 1);
+		}
+	return 0;
+}
+
+/* Enter the kernel on our vCPU, or move to another if it went offline. */
+static void enter(struct torture_task *tt, long (*fn)(void *))
+{
+	int next = READ_ONCE(tt->task->next_cpu);
+	long ret;
+	int err;
+
+	if (next >= 0 && next != tt->cpu) {
+		WRITE_ONCE(tt->cpu, next);
+		tt->st.migrations++;
+	}
+	err = hk_call(tt->task, tt->cpu, fn, tt, &ret);
+	if (err == -ENODEV) {
+		/* hotplug took our vCPU away between slices */
+		WRITE_ONCE(tt->task->next_cpu, -1);
+		WRITE_ONCE(tt->cpu, cpumask_first(cpu_online_mask));
+		tt->st.migrations++;
+		return;
+	}
 	if (!err)
 		return;
 	tt->st.errors++;
@@ -303,19 +430,37 @@ static void check_call(struct torture_task *tt, int err)
 		torture_fail("kernel entry failed: %d", err);
 }
 
+static void pin_host_thread(int cpu)
+{
+	long nr_cores = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu % (nr_cores > 0 ? nr_cores : 1), &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static bool winding_down(void)
+{
+	return failed || __atomic_load_n(&shim_kernel_dead, __ATOMIC_RELAXED);
+}
+
 static void *task_main(void *arg)
 {
 	struct torture_task *tt = arg;
-	long nr_cores = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t set;
-	long ret;
 
-	CPU_ZERO(&set);
-	CPU_SET(tt->cpu % (nr_cores > 0 ? nr_cores : 1), &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-
-	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED))
-		check_call(tt, hk_call(tt->task, tt->cpu, run_slice, tt, &ret));
+	pin_host_thread(tt->cpu);
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		if (__atomic_load_n(&pause_req, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&tt->paused, 1, __ATOMIC_RELEASE);
+			while (__atomic_load_n(&pause_req, __ATOMIC_ACQUIRE) &&
+			       !__atomic_load_n(&stop, __ATOMIC_RELAXED))
+				usleep(200);
+			__atomic_store_n(&tt->paused, 0, __ATOMIC_RELEASE);
+			continue;
+		}
+		enter(tt, run_slice);
+	}
 
 	/*
 	 * Wind down holding nothing, so a sleeper still waiting gets its tag,
@@ -323,9 +468,9 @@ static void *task_main(void *arg)
 	 * then can no more arrive.
 	 */
 	if (!failed)
-		check_call(tt, hk_call(tt->task, tt->cpu, release_all, tt, &ret));
+		enter(tt, release_all);
 	__atomic_fetch_add(&parked, 1, __ATOMIC_SEQ_CST);
-	while (!failed && !__atomic_load_n(&shim_kernel_dead, __ATOMIC_RELAXED)) {
+	while (!winding_down()) {
 		bool all = __atomic_load_n(&parked, __ATOMIC_SEQ_CST) ==
 			   params.nr_tasks;
 		unsigned int mail = READ_ONCE(tt->mailbox);
@@ -333,8 +478,7 @@ static void *task_main(void *arg)
 		if (mail == MAIL_RESERVED)
 			continue;	/* a sender is half-way */
 		if (mail)
-			check_call(tt, hk_call(tt->task, tt->cpu, release_all,
-					       tt, &ret));
+			enter(tt, release_all);
 		if (all)
 			break;
 		sched_yield();
@@ -342,8 +486,61 @@ static void *task_main(void *arg)
 	return NULL;
 }
 
+static bool helper_sleep(int us)
+{
+	for (int waited = 0; waited < us; waited += 1000) {
+		if (__atomic_load_n(&stop, __ATOMIC_RELAXED))
+			return false;
+		usleep(us - waited < 1000 ? us - waited : 1000);
+	}
+	return !__atomic_load_n(&stop, __ATOMIC_RELAXED);
+}
+
+static void *irq_main(void *arg)
+{
+	uint64_t rng = params.seed ^ 0x1a2b3c4dull;
+
+	while (helper_sleep(params.irq_interval_us)) {
+		int cpu = next_rand(&rng) % nr_cpu_ids;
+
+		if (!__atomic_load_n(&pause_req, __ATOMIC_RELAXED) && cpu_online(cpu))
+			shim_raise_irq(cpu);
+	}
+	return NULL;
+}
+
+static void *signal_main(void *arg)
+{
+	uint64_t rng = params.seed ^ 0x5eed5157ull;
+
+	while (helper_sleep(params.signal_interval_us)) {
+		struct torture_task *tt = &tasks[next_rand(&rng) % params.nr_tasks];
+
+		if (__atomic_load_n(&pause_req, __ATOMIC_RELAXED))
+			continue;
+		hk_signal(tt->task, 0);
+		tt->st.signals++;
+	}
+	return NULL;
+}
+
+/* Move a random task to a random online vCPU at its next preemptible point. */
+static void *shuffle_main(void *arg)
+{
+	uint64_t rng = params.seed ^ 0x5b0ffull;
+
+	while (helper_sleep(params.shuffle_interval_us)) {
+		struct torture_task *tt = &tasks[next_rand(&rng) % params.nr_tasks];
+		int cpu = next_rand(&rng) % nr_cpu_ids;
+
+		if (cpu_online(cpu))
+			WRITE_ONCE(tt->task->next_cpu, cpu);
+	}
+	return NULL;
+}
+
 /**
- * hk_torture_start() - start the torture tasks
+ * hk_torture_start() - start the torture tasks and their helpers
  * @p: parameters; the pool must be initialised and every tag free
  *
  * Return: 0, -EINVAL for bad parameters, -EBUSY if a run is going on.
@@ -355,13 +552,15 @@ SHIM_EXPORT int hk_torture_start(const struct hk_torture_params *p)
 	if (!p->pool || p->nr_tasks < 1 || p->nr_tasks > MAX_TORTURE_TASKS ||
 	    p->hold < 1 || p->hold > MAX_HOLD || p->slice < 1 ||
 	    p->sleepers < 0 || p->sleepers > 100 ||
-	    p->cross_cpu_free < 0 || p->cross_cpu_free > 100)
+	    p->interruptible < 0 || p->interruptible > 100 ||
+	    p->cross_cpu_free < 0 || p->cross_cpu_free > 100 ||
+	    p->irq_interval_us < 0 || p->signal_interval_us < 0 ||
+	    p->shuffle_interval_us < 0)
 		return -EINVAL;
 	params = *p;
 	memset(&final_stats, 0, sizeof(final_stats));
-	stop = 0;
-	parked = 0;
-	failed = 0;
+	memset(irq_cpus, 0, sizeof(irq_cpus));
+	stop = pause_req = parked = failed = 0;
 	failure[0] = 0;
 	owner = calloc(hk_pool_nr_tags(p->pool), sizeof(*owner));
 	tasks = aligned_alloc(SHIM_CACHELINE, sizeof(*tasks) * p->nr_tasks);
@@ -381,11 +580,32 @@ SHIM_EXPORT int hk_torture_start(const struct hk_torture_params *p)
 		tt->cpu = i % nr_cpu_ids;
 		tt->rng = p->seed * 1000003 + i;
 		tt->task = hk_task_create(name);
+		tt->task->rng = p->seed * 7919 + i;
 	}
+	for (int cpu = 0; cpu < NR_CPUS; cpu++)
+		irq_cpus[cpu].rng = p->seed * 31 + cpu;
+	if (p->irq_interval_us)
+		shim_set_irq_handler(torture_irq);
 	/* only now: a running task hands tags to the others */
 	for (int i = 0; i < p->nr_tasks; i++)
 		pthread_create(&tasks[i].thread, NULL, task_main, &tasks[i]);
+	nr_helpers = 0;
+	if (p->irq_interval_us)
+		pthread_create(&helpers[nr_helpers++], NULL, irq_main, NULL);
+	if (p->signal_interval_us)
+		pthread_create(&helpers[nr_helpers++], NULL, signal_main, NULL);
+	if (p->shuffle_interval_us)
+		pthread_create(&helpers[nr_helpers++], NULL, shuffle_main, NULL);
 	return 0;
+}
+
+static void add_stats(struct hk_torture_stats *out, const struct hk_torture_stats *s)
+{
+	const long *from = (const long *)s;
+	long *to = (long *)out;
+
+	for (size_t i = 0; i < sizeof(*s) / sizeof(long); i++)
+		to[i] += READ_ONCE(from[i]);
 }
 
 SHIM_EXPORT void hk_torture_stats(struct hk_torture_stats *out)
@@ -394,17 +614,10 @@ SHIM_EXPORT void hk_torture_stats(struct hk_torture_stats *out)
 	if (!tasks)
 		return;
 	memset(out, 0, sizeof(*out));
-	for (int i = 0; i < params.nr_tasks; i++) {
-		const struct hk_torture_stats *s = &tasks[i].st;
-
-		out->ops += READ_ONCE(s->ops);
-		out->allocs += READ_ONCE(s->allocs);
-		out->frees += READ_ONCE(s->frees);
-		out->enospc += READ_ONCE(s->enospc);
-		out->sleeping_allocs += READ_ONCE(s->sleeping_allocs);
-		out->cross_frees += READ_ONCE(s->cross_frees);
-		out->errors += READ_ONCE(s->errors);
-	}
+	for (int i = 0; i < params.nr_tasks; i++)
+		add_stats(out, &tasks[i].st);
+	for (int cpu = 0; cpu < NR_CPUS; cpu++)
+		add_stats(out, &irq_cpus[cpu].st);
 }
 
 SHIM_EXPORT int hk_torture_failed(char *buf, size_t len)
@@ -413,6 +626,39 @@ SHIM_EXPORT int hk_torture_failed(char *buf, size_t len)
 	snprintf(buf, len, "%s", failure);
 	pthread_mutex_unlock(&failure_lock);
 	return failed;
+}
+
+/**
+ * hk_torture_pause() - ask every task to stop between slices
+ *
+ * Return: the number of tasks that are quiescent: paused, or asleep in the
+ * kernel without a vCPU (a sleeper waits for a tag and holds none).
+ */
+SHIM_EXPORT int hk_torture_pause(void)
+{
+	int quiet = 0;
+
+	__atomic_store_n(&pause_req, 1, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < params.nr_tasks; i++) {
+		struct task_struct *t = tasks[i].task;
+
+		if (__atomic_load_n(&tasks[i].paused, __ATOMIC_ACQUIRE) ||
+		    (READ_ONCE(t->sleep_since_ns) && !READ_ONCE(t->vcpu)))
+			quiet++;
+	}
+	return quiet;
+}
+
+SHIM_EXPORT void hk_torture_resume(void)
+{
+	__atomic_store_n(&pause_req, 0, __ATOMIC_SEQ_CST);
+}
+
+/* The owner word of every tag: 0 for a tag nobody holds. */
+SHIM_EXPORT void hk_torture_owners(int *out, long nr)
+{
+	for (long i = 0; i < nr && owner; i++)
+		out[i] = __atomic_load_n(&owner[i], __ATOMIC_ACQUIRE);
 }
 
 /**
@@ -428,11 +674,17 @@ SHIM_EXPORT int hk_torture_failed(char *buf, size_t len)
 SHIM_EXPORT int hk_torture_stop(long timeout_ms)
 {
 	uint64_t deadline = shim_now_ns() + timeout_ms * 1000000ull;
+	struct task_struct *t = hk_task_create("torture/end");
 	int ret = 0;
+	long r;
 
 	if (!tasks)
 		return 0;
 	__atomic_store_n(&stop, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&pause_req, 0, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < nr_helpers; i++)
+		pthread_join(helpers[i], NULL);
+	shim_set_irq_handler(NULL);
 	for (int i = 0; i < params.nr_tasks; i++) {
 		struct timespec ts;
 		uint64_t now = shim_now_ns();
@@ -451,6 +703,8 @@ SHIM_EXPORT int hk_torture_stop(long timeout_ms)
 			pthread_join(tasks[i].thread, NULL);
 		}
 	}
+	if (!ret && !failed && t)
+		hk_call(t, cpumask_first(cpu_online_mask), release_irq_slots, NULL, &r);
 	hk_torture_stats(&final_stats);
 	free(owner);
 	free(tasks);

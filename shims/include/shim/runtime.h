@@ -77,8 +77,12 @@ struct task_struct {
 	unsigned int flags;
 	int wake_futex;
 	int lockdep_depth;
+	int next_cpu;		/* where to run next, -1: anywhere (shuffle) */
 	struct vcpu *vcpu;
 	void *bug_jmp;
+	const void *waiting_on;	/* the wait queue it is queued on, for reports */
+	uint64_t sleep_since_ns;
+	uint64_t rng;		/* delay injection */
 	struct shim_held_lock held_locks[MAX_LOCK_DEPTH];
 	char comm[TASK_COMM_LEN];
 };
@@ -149,6 +153,8 @@ void shim_trace(const char *what, long a, long b);
 
 /* irq, preempt and the debug checks that hang off them */
 void shim_irq_restore_slow(void);
+/* The hard interrupt handler of the threaded engine, set by the harness. */
+extern void (*shim_irq_handler)(int cpu) SHIM_HIDDEN;
 void shim_report_preemptible(const char *what);
 void shim_might_sleep(const char *file, int line, const char *func);
 

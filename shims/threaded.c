@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The threaded engine's scheduling point, when it has work to do: seeded
+ * random delays to widen race windows, and interrupts raised on a vCPU from
+ * outside.  An interrupt is pending on its vCPU until the task there reaches
+ * a scheduling point with irqs on, or turns irqs back on; every primitive on
+ * shared state is such a point, so handlers land between any two of them.
+ * A vCPU that nobody holds takes its interrupt at once, on the raiser's thread,
+ * as that vCPU's idle task.
+ */
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <setjmp.h>
+#include "internal.h"
+
+static unsigned int delay_permille;
+static unsigned int delay_max_ns;
+
+static uint64_t task_rand(struct task_struct *t)
+{
+	uint64_t x = t->rng ? t->rng : (0x9e3779b97f4a7c15ull ^ (uint64_t)t->pid);
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	t->rng = x;
+	return x;
+}
+
+static void threaded_hook(enum shim_point point, const volatile void *obj)
+{
+	struct task_struct *t = shim_current;
+
+	if (!t)
+		return;
+	if (delay_permille && task_rand(t) % 1000 < delay_permille) {
+		uint64_t until = shim_now_ns() + task_rand(t) % (delay_max_ns + 1);
+
+		while (shim_now_ns() < until)
+			__builtin_ia32_pause();
+	}
+	if (t->vcpu && !t->irqs_off &&
+	    __atomic_load_n(&t->vcpu->pending_irqs, __ATOMIC_RELAXED))
+		shim_irq_restore_slow();
+}
+
+static void update_hook(void)
+{
+	bool on = delay_permille || shim_irq_handler;
+
+	__atomic_store_n(&shim_sched_hook, on ? threaded_hook : NULL,
+			 __ATOMIC_RELEASE);
+}
+
+/**
+ * hk_set_delay() - delay injection at scheduling points
+ * @permille: chance per scheduling point, in 1/1000 (0 turns it off)
+ * @max_ns: longest delay
+ * @seed: seeds each task's generator (with its pid)
+ */
+SHIM_EXPORT void hk_set_delay(unsigned int permille, unsigned int max_ns)
+{
+	delay_permille = permille > 1000 ? 1000 : permille;
+	delay_max_ns = max_ns;
+	update_hook();
+}
+
+void shim_set_irq_handler(void (*handler)(int cpu))
+{
+	__atomic_store_n(&shim_irq_handler, handler, __ATOMIC_RELEASE);
+	update_hook();
+}
+
+/**
+ * shim_raise_irq() - raise a hard interrupt on vCPU @cpu
+ * Return: true if it ran here at once, false if it was left pending.
+ */
+bool shim_raise_irq(int cpu)
+{
+	struct vcpu *v = &shim_vcpus[cpu];
+	struct task_struct *saved = shim_current, *idle = &v->idle;
+	int zero = 0;
+	jmp_buf jb;
+
+	__atomic_fetch_add(&v->pending_irqs, 1, __ATOMIC_RELEASE);
+	if (!__atomic_compare_exchange_n(&v->token, &zero, 1, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return false;	/* a task holds it: it takes the irq */
+	if (!v->online) {
+		shim_vcpu_unlock(v);
+		return false;
+	}
+	shim_current = idle;
+	v->curr = idle;
+	idle->vcpu = v;
+	idle->cpu = cpu;
+	idle->bug_jmp = &jb;
+	if (!setjmp(jb))
+		shim_irq_restore_slow();
+	idle->bug_jmp = NULL;
+	idle->preempt_count = 0;
+	idle->irqs_off = 0;
+	shim_task_leave(idle);
+	shim_current = saved;
+	return true;
+}
