@@ -95,33 +95,42 @@ runtime: $(RUNTIME_OBJS) $(TLS_LIB)
 # IMG_PATCH (optional mutant patch).  torture/images.py computes these.
 ifdef IMG
 IMG_DIR   := $(BUILD)/img/$(IMG)
-IMG_C     := $(if $(IMG_PATCH),$(IMG_DIR)/src/$(notdir $(IMG_SRC)),$(IMG_SRC))
 IMG_HNAME := $(notdir $(IMG_HDR))
+ifdef IMG_PATCH
+# a variant: the source and header copied into a small tree, then patched
+IMG_TREE  := $(IMG_DIR)/src
+IMG_C     := $(IMG_TREE)/lib/$(notdir $(IMG_SRC))
+IMG_OVER  := $(IMG_TREE)/include
+else
+IMG_C     := $(IMG_SRC)
 IMG_OVER  := $(IMG_DIR)/include
+endif
 IMG_CFLAGS := -I$(IMG_OVER) $(KPORT_INC) $(SHIM_INC) -DPIDA_GEN=$(IMG_GEN) \
 	      '-DPIDA_HEADER="linux/$(IMG_HNAME)"'
 
 image: $(BUILD)/images/$(IMG).so
 
+ifdef IMG_PATCH
+$(IMG_C): $(IMG_SRC) $(IMG_HDR) $(IMG_PATCH)
+	@echo "  PATCH   $(notdir $(IMG_PATCH))"
+	$(Q)rm -rf $(IMG_TREE) && mkdir -p $(IMG_TREE)/lib $(IMG_OVER)/linux
+	$(Q)cp $(IMG_SRC) $(IMG_C) && cp $(IMG_HDR) $(IMG_OVER)/linux/$(IMG_HNAME)
+	$(Q)patch -s -p1 --no-backup-if-mismatch -d $(IMG_TREE) < $(abspath $(IMG_PATCH))
+
+$(IMG_OVER)/linux/$(IMG_HNAME): $(IMG_C)
+else
 $(IMG_OVER)/linux/$(IMG_HNAME): $(IMG_HDR)
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
-
-ifdef IMG_PATCH
-$(IMG_C): $(IMG_SRC) $(IMG_PATCH)
-	@mkdir -p $(dir $@)
-	@echo "  PATCH   $(notdir $(IMG_PATCH))"
-	$(Q)cp $(IMG_SRC) $@
-	$(Q)patch -s --no-backup-if-mismatch $@ < $(IMG_PATCH)
 endif
 
 $(IMG_DIR)/alloc.o: $(IMG_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
 	@echo "  CC      $(IMG_C)"
-	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -c $(IMG_C) -o $@
+	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -MP -c $(IMG_C) -o $@
 
 $(IMG_DIR)/%.o: shims/harness/%.c $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
 	@echo "  CC      $< [$(IMG)]"
-	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/images/$(IMG).so: $(IMG_DIR)/alloc.o $(patsubst shims/harness/%.c,$(IMG_DIR)/%.o,$(HARNESS_SRCS)) $(RUNTIME_OBJS) $(TLS_LIB)
 	@mkdir -p $(dir $@)

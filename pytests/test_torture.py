@@ -11,7 +11,7 @@ import pytest
 
 from torture import images, runner
 
-QUICK = {"duration": 2.0, "stat_interval": 0.5}
+QUICK = {"duration": 2.5, "stat_interval": 0.5, "stutter": 1.0}
 
 
 @pytest.mark.parametrize("allocator", sorted(images.allocators()))
@@ -27,18 +27,40 @@ def test_correct_allocators_survive(allocator, shape):
     assert result.success, result.reason
     assert result.stats["errors"] == 0
     assert result.stats["allocs"] + result.stats["irq_allocs"] == result.stats["frees"] > 10_000
-    assert result.stats["cross_frees"] > 0 and result.stats["sleeping_allocs"] > 0
+    assert result.stats["cross_frees"] > 0 and result.stats["sleeps"] > 0
+    assert result.stats["irqs"] > 0 and result.stats["signals"] > 0
+    assert result.stats["onoff_ops"] > 0 and result.stats["stutters"] > 0
     assert lines[0].startswith("--- Start of test: torture_type=")
+
+
+def test_the_catalogue_has_eight_broken_allocators():
+    assert len(images.BROKEN) >= 8
+    assert {spec.source.name for spec in images.BROKEN.values()} == {
+        "percpu_ida.c", "percpu_ida_v1.c"}
 
 
 @pytest.mark.parametrize("name", sorted(images.BROKEN))
 def test_broken_allocators_fail_for_the_right_reason(name):
+    """The default campaign, shortened, in a child process (some of them crash)."""
     spec = images.BROKEN[name]
-    result = runner.run(runner.TortureParams(torture_type=name, duration=20.0, stat_interval=0),
-                        emit=lambda _: None)
+    result = runner.run_isolated(
+        runner.TortureParams(torture_type=name, duration=20.0, stat_interval=0,
+                             stall_timeout=2.0),
+        emit=lambda _: None,
+    )
     assert not result.success
-    assert spec.expect in result.reason, result.reason
+    assert re.search(spec.expect, result.reason), result.reason
     assert result.elapsed < 20.0, "the failure should stop the run at once"
+
+
+def test_a_crash_is_a_failure_with_its_last_operations():
+    result = runner.run_isolated(
+        runner.TortureParams(torture_type="broken_v1_pop", duration=20.0, stat_interval=0),
+        emit=lambda _: None,
+    )
+    assert not result.success
+    assert "crash: the kernel process killed by SIGSEGV" in result.reason
+    assert re.search(r"(alloc|free ) tag \d+ by task \d on cpu \d", result.reason)
 
 
 def test_cli_end_of_test_line_json_and_rerun(tmp_path):

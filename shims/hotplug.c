@@ -33,6 +33,16 @@ void shim_hotplug_boot(void)
 	shim_task_init(&cpuhp_task, "cpuhp", PF_HARNESS);
 }
 
+/* Registration may sleep for a hotplug operation: give the vCPU up meanwhile. */
+static void hotplug_write_lock(void)
+{
+	if (pthread_rwlock_trywrlock(&hotplug_lock)) {
+		shim_block_begin();
+		pthread_rwlock_wrlock(&hotplug_lock);
+		shim_block_end();
+	}
+}
+
 static int notify(unsigned long action, unsigned int cpu)
 {
 	struct notifier_block *nb;
@@ -50,7 +60,8 @@ int register_cpu_notifier(struct notifier_block *nb)
 {
 	struct notifier_block **p;
 
-	pthread_rwlock_wrlock(&hotplug_lock);
+	might_sleep();
+	hotplug_write_lock();
 	for (p = &cpu_chain; *p && (*p)->priority >= nb->priority; p = &(*p)->next)
 		;
 	nb->next = *p;
@@ -63,7 +74,8 @@ void unregister_cpu_notifier(struct notifier_block *nb)
 {
 	struct notifier_block **p;
 
-	pthread_rwlock_wrlock(&hotplug_lock);
+	might_sleep();
+	hotplug_write_lock();
 	for (p = &cpu_chain; *p; p = &(*p)->next) {
 		if (*p == nb) {
 			*p = nb->next;
@@ -101,7 +113,8 @@ int __cpuhp_setup_state(enum cpuhp_state state, const char *name, bool invoke,
 
 	if (state <= CPUHP_OFFLINE || state >= CPUHP_ONLINE || !name)
 		return -EINVAL;
-	pthread_rwlock_wrlock(&hotplug_lock);
+	might_sleep();
+	hotplug_write_lock();
 	slot = dyn_slot(state);
 	if (slot < 0 || steps[slot].used) {
 		pthread_rwlock_unlock(&hotplug_lock);
@@ -139,7 +152,8 @@ void __cpuhp_remove_state(enum cpuhp_state state, bool invoke)
 
 	if (state <= CPUHP_OFFLINE || state >= CPUHP_ONLINE)
 		return;
-	pthread_rwlock_wrlock(&hotplug_lock);
+	might_sleep();
+	hotplug_write_lock();
 	if (steps[state].used && invoke && steps[state].teardown)
 		for_each_online_cpu(cpu)
 			steps[state].teardown(cpu);

@@ -59,6 +59,7 @@ int hk_call(struct task_struct *t, int cpu, long (*fn)(void *), void *arg,
 int hk_irq_call(int cpu, long (*fn)(void *), void *arg, long *ret);
 struct task_struct *hk_task_create(const char *name);
 void hk_signal(struct task_struct *t, int fatal);
+size_t hk_task_dump(char *buf, size_t len);
 
 /* threaded.c */
 void shim_set_irq_handler(void (*handler)(int cpu));

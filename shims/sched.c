@@ -23,6 +23,7 @@
 #define MAX_TASKS	1024
 
 static struct task_struct *all_tasks[MAX_TASKS];
+static long nr_sleeps, nr_wakeups;	/* real ones: a task left its vCPU */
 static int nr_tasks;
 static int next_pid = 1;
 static pthread_mutex_t tasks_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -163,6 +164,7 @@ int shim_try_to_wake_up(struct task_struct *p, unsigned int state_mask)
 	}
 	__atomic_fetch_add(&p->wake_futex, 1, __ATOMIC_SEQ_CST);
 	shim_futex_wake(&p->wake_futex, INT_MAX);
+	__atomic_fetch_add(&nr_wakeups, 1, __ATOMIC_RELAXED);
 	shim_trace("wake", p->pid, s);
 	return 1;
 }
@@ -241,6 +243,7 @@ void shim_schedule(void)
 		return;
 	}
 	shim_trace("sleep", state, 0);
+	__atomic_fetch_add(&nr_sleeps, 1, __ATOMIC_RELAXED);
 	WRITE_ONCE(t->sleep_since_ns, shim_now_ns());
 	shim_task_leave(t);
 	sleep_until_running(t);
@@ -279,11 +282,12 @@ void shim_might_sleep(const char *file, int line, const char *func)
 		    t->preempt_count != 0, t->irqs_off, t->comm, t->pid);
 }
 
-void shim_report_preemptible(const char *what)
+void shim_report_preemptible(const char *what, const char *file, int line,
+			     const char *func)
 {
 	struct task_struct *t = shim_current;
 
-	shim_report(SHIM_REPORT_DEBUG, __FILE__, __LINE__, what,
+	shim_report(SHIM_REPORT_DEBUG, file, line, func,
 		    "using %s() in preemptible [%08x] code: %s/%d",
 		    what, t->preempt_count, t->comm, t->pid);
 }
@@ -424,6 +428,12 @@ out:
 	t->bug_jmp = NULL;
 	shim_current = saved_current;
 	return err;
+}
+
+SHIM_EXPORT void hk_sched_counts(long *sleeps, long *wakeups)
+{
+	*sleeps = __atomic_load_n(&nr_sleeps, __ATOMIC_RELAXED);
+	*wakeups = __atomic_load_n(&nr_wakeups, __ATOMIC_RELAXED);
 }
 
 SHIM_EXPORT struct task_struct *hk_task_create(const char *name)

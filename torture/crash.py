@@ -22,6 +22,45 @@ class TraceEv(ctypes.Structure):
     ]
 
 
+HISTORY = 128
+NR_HISTORIES = 256 + 64  # MAX_TORTURE_TASKS + NR_CPUS
+OPS = {1: "alloc", 2: "free ", 3: "hand "}
+
+
+class HistoryEv(ctypes.Structure):
+    _fields_ = [
+        ("tsc", ctypes.c_uint64),
+        ("op", ctypes.c_int),
+        ("cpu", ctypes.c_int),
+        ("who", ctypes.c_int),
+        ("tag", ctypes.c_uint),
+    ]
+
+
+class History(ctypes.Structure):
+    _fields_ = [("pos", ctypes.c_uint64), ("ev", HistoryEv * HISTORY)]
+
+
+def last_ops(path: Path, count: int = 24) -> list[str]:
+    """The last @count torture operations, from every task and handler, in time order."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    size = ctypes.sizeof(History)
+    events = []
+    for i in range(min(NR_HISTORIES, len(data) // size)):
+        hist = History.from_buffer_copy(data[i * size:(i + 1) * size])
+        events += [ev for ev in hist.ev if ev.op]
+    events.sort(key=lambda ev: ev.tsc)
+    out = []
+    for ev in events[-count:]:
+        who = (f"irq handler of cpu {ev.who - 100000}" if ev.who >= 100000
+               else f"task {ev.who - 1}")
+        out.append(f"    {OPS.get(ev.op, '?')} tag {ev.tag} by {who} on cpu {ev.cpu}")
+    return out
+
+
 class TraceRing(ctypes.Structure):
     _fields_ = [
         ("seq", ctypes.c_uint64),

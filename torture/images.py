@@ -42,7 +42,7 @@ def _port(name: str, src: str, hdr: str, about: str) -> ImageSpec:
     )
 
 
-CORRECT = {
+PORTS = {
     "percpu_ida": _port("percpu_ida", "percpu_ida.c", "percpu_ida.h",
                         "design A: a spinlock per CPU cache (the merged design)"),
     "percpu_ida_v1": _port("percpu_ida_v1", "percpu_ida_v1.c", "percpu_ida_v1.h",
@@ -50,18 +50,55 @@ CORRECT = {
 }
 
 
+def _patched(name: str, base: str, patch: Path, expect: str | None = None) -> ImageSpec:
+    """A port with a patch on it; the patch's first line says what it does."""
+    spec = PORTS[base]
+    about = patch.read_text().split("\n", 1)[0].lstrip("# ").strip() if patch.exists() else ""
+    return ImageSpec(name, spec.source, spec.header, spec.gen, patch, expect, about)
+
+
+CORRECT = {
+    **PORTS,
+    "percpu_ida_cpuhp": _patched("percpu_ida_cpuhp", "percpu_ida",
+                                 PORT / "variants/cpu-dead-notifier.patch"),
+}
+
+
 def _broken(name: str, base: str, patch: str, expect: str) -> ImageSpec:
-    spec = CORRECT[base]
-    path = PORT / "broken" / patch
-    about = path.read_text().split("\n", 1)[0].lstrip("# ").strip() if path.exists() else ""
-    return ImageSpec(name, spec.source, spec.header, spec.gen, path, expect, about)
+    return _patched(name, base, PORT / "broken" / patch, expect)
 
 
+# Each mutant, and what the default campaign must report for it (a regex).
 BROKEN = {
-    "broken_steal_nolock": _broken(
-        "broken_steal_nolock", "percpu_ida", "steal-without-remote-lock.patch",
-        "double allocation",
-    ),
+    name: _broken(name, base, f"{patch}.patch", expect)
+    for name, base, patch, expect in [
+        ("broken_steal_nolock", "percpu_ida", "steal-without-remote-lock",
+         "double allocation"),
+        ("broken_no_wake", "percpu_ida", "no-wake-on-first-free", "stall"),
+        ("broken_no_cpumask_bit", "percpu_ida", "no-cpumask-bit-on-free",
+         "availability|stall"),
+        ("broken_free_irqs_on", "percpu_ida", "free-without-irqs-off",
+         "in preemptible|inconsistent lock state|recursion"),
+        ("broken_spill_no_recheck", "percpu_ida", "spill-without-recheck",
+         "crash|out of range|double allocation|conservation"),
+        ("broken_refill_batch", "percpu_ida", "refill-a-whole-batch",
+         "crash|out of range|double allocation|conservation"),
+        ("broken_v1_pop", "percpu_ida_v1", "v1-pop-ignores-stealing",
+         "crash|out of range|double allocation|conservation"),
+        ("broken_v1_push", "percpu_ida_v1", "v1-push-ignores-stealing",
+         "crash|out of range|double allocation|conservation"),
+    ]
+}
+
+
+# Mutants whose race windows are too narrow for the threaded engine to hit
+# reliably: they are for the deterministic engine, which forces the schedule.
+INTERLEAVING_ONLY = {
+    name: _broken(name, base, f"{patch}.patch", None)
+    for name, base, patch in [
+        ("broken_queue_late", "percpu_ida", "queue-after-search"),
+        ("broken_stale_cache", "percpu_ida", "stale-cache-after-schedule"),
+    ]
 }
 
 
@@ -101,7 +138,7 @@ def lookup(name: str) -> ImageSpec:
         if spec is None:
             raise UnknownAllocator("allocator 'dropin' needs PERCPU_IDA_SRC and PERCPU_IDA_H")
         return spec
-    table = {**CORRECT, **BROKEN}
+    table = {**CORRECT, **BROKEN, **INTERLEAVING_ONLY}
     spec = dropin_spec()
     if spec:
         table[spec.name] = spec

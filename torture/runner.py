@@ -38,12 +38,14 @@ class TortureParams:
     nr_cpus: int = _p(2, "vCPUs of the kernel")
     nr_tasks: int = _p(0, "torture tasks, one pinned host thread each (0: one per vCPU)")
     duration: float = _p(10.0, "seconds to run")
-    nr_tags: int = _p(0, "tags in the pool (0: 2 x nr_tasks x hold, few enough that CPUs steal)")
-    max_size: int = _p(0, "per-CPU cache size (0: the allocator's default)")
-    batch_size: int = _p(0, "tags moved per refill or spill (0: the allocator's default)")
+    nr_tags: int = _p(0, "tags in the pool (0: nr_tasks x hold / 2, so that tasks run out, "
+                         "sleep and steal)")
+    max_size: int = _p(8, "per-CPU cache size, small so caches spill (0: the allocator's "
+                          "default; fixed-size generations always use theirs)")
+    batch_size: int = _p(4, "tags moved per refill or spill (0: the allocator's default)")
     hold: int = _p(8, "most tags a task holds at once: with the free rate, how long they are held")
     cross_cpu_free: int = _p(20, "percent of frees handed to a task on another vCPU to free there")
-    sleepers: int = _p(10, "percent of allocations, made holding nothing, that may sleep")
+    sleepers: int = _p(30, "percent of allocations, made holding nothing, that may sleep")
     interruptible: int = _p(50, "percent of sleeping allocations that sleep interruptibly")
     signal_interval: float = _p(5.0, "ms between signals to a random task")
     irq_interval: float = _p(200.0, "us between interrupts on a random vCPU; the handler "
@@ -51,7 +53,7 @@ class TortureParams:
     onoff_interval: float = _p(1.0, "s between CPU hotplug operations")
     onoff_holdoff: float = _p(0.5, "s before the first hotplug operation")
     shuffle_interval: float = _p(10.0, "ms between moves of a random task to a random vCPU")
-    stutter: float = _p(3.0, "s between pauses: all tasks stop, the pool is checked "
+    stutter: float = _p(2.0, "s between pauses: all tasks stop, the pool is checked "
                              "at quiescence, they resume")
     delay: int = _p(0, "per-mille of scheduling points that spin for up to 2 us (seeded)")
     stall_timeout: float = _p(10.0, "s a sleeper may sleep while tags are free")
@@ -83,7 +85,7 @@ class TortureParams:
         self.validate()
         p = TortureParams(**asdict(self))
         p.nr_tasks = p.nr_tasks or p.nr_cpus
-        p.nr_tags = p.nr_tags or 2 * p.nr_tasks * p.hold
+        p.nr_tags = p.nr_tags or max(2, p.nr_tasks * p.hold // 2)
         p.seed = p.seed or random.SystemRandom().randrange(1, 2**31)
         return p
 
@@ -126,7 +128,9 @@ class Campaign:
         self.p = p
         self.emit = emit
         self.kernel = Kernel(p.torture_type, p.nr_cpus)
-        self.pool = self.kernel.pool(p.nr_tags, p.max_size or None, p.batch_size or None)
+        sized = self.kernel.features & cabi.FEAT_INIT_SIZES
+        self.pool = self.kernel.pool(p.nr_tags, (p.max_size or None) if sized else None,
+                                     (p.batch_size or None) if sized else None)
         self.rng = random.Random(p.seed)
         self.hotplug = {"onoff_ops": 0, "stranded_max": 0, "stranded_total": 0,
                         "stranded_ms_max": 0, "stutters": 0}
@@ -154,6 +158,9 @@ class Campaign:
         st = cabi.HkTortureStats()
         self.kernel.lib.hk_torture_stats(ctypes.byref(st))
         out = {name: getattr(st, name) for name in cabi.TORTURE_STATS}
+        sleeps, wakeups = ctypes.c_long(), ctypes.c_long()
+        self.kernel.lib.hk_sched_counts(ctypes.byref(sleeps), ctypes.byref(wakeups))
+        out["sleeps"], out["wakeups"] = sleeps.value, wakeups.value
         out.update(self.hotplug)
         return out
 
@@ -204,9 +211,11 @@ class Campaign:
             self.pool.free(tag, cpu=cpu)
 
     def stutter(self) -> None:
+        """Pause everything; at quiescence the pool must add up and be usable."""
         lib = self.kernel.lib
+        sleepers = ctypes.c_int()
         deadline = time.monotonic() + 2 * self.p.stall_timeout
-        while lib.hk_torture_pause() < self.p.nr_tasks:
+        while lib.hk_torture_pause(ctypes.byref(sleepers)) < self.p.nr_tasks:
             if time.monotonic() > deadline or self.c_failure():
                 lib.hk_torture_resume()
                 return  # the stall check or the C side will say why
@@ -214,10 +223,27 @@ class Campaign:
         owned = {t for t, o in enumerate(self.owners()) if o}
         try:
             self.check_conservation(owned)
-            self.check_availability(owned)
+            if sleepers.value:
+                self.check_no_lost_wakeup(owned)
+            else:
+                self.check_availability(owned)
         finally:
             lib.hk_torture_resume()
         self.hotplug["stutters"] += 1
+
+    def check_no_lost_wakeup(self, owned: set[int]) -> None:
+        """At quiescence a sleeper means no tag is free: each free that makes a
+        cache non-empty, and each spill, wakes every waiter."""
+        free = self.p.nr_tags - len(owned)
+        if free <= 0:
+            return
+        time.sleep(0.05)  # a wakeup in flight lands by now
+        sleepers = ctypes.c_int()
+        self.kernel.lib.hk_torture_pause(ctypes.byref(sleepers))
+        if sleepers.value:
+            raise Failure(f"stall: {sleepers.value} task(s) asleep at quiescence while "
+                          f"{free} tags are free (lost wakeup)\n  every task:\n"
+                          f"{self.kernel.task_dump()}")
 
     def check_stall(self) -> None:
         """A task asleep past stall_timeout while tags are free: a lost wakeup."""
@@ -274,12 +300,10 @@ class Campaign:
 
     def finish(self) -> str | None:
         """Stop the tasks, then the checks at the end.  Returns a failure or None."""
-        stopped = self.kernel.lib.hk_torture_stop(int(self.p.stall_timeout * 1000) + 5000)
-        reason = self.c_failure()
-        if stopped and not reason:
-            reason = "stall: tasks did not leave the kernel\n" + self.kernel.task_dump()
+        self.kernel.lib.hk_torture_stop(int(self.p.stall_timeout * 1000) + 5000)
+        reason = self.c_failure()  # a stall at the end is reported from C
         reports = self.kernel.reports()
-        if not reason and reports:
+        if reports and (not reason or reason.startswith("kernel BUG")):
             reason = "kernel reported:\n" + str(reports[0])
         if reason:
             return reason
@@ -343,6 +367,7 @@ def run(params: TortureParams, emit: Callable[[str], None] = print,
     c = Campaign(p, emit)
     if trace_file:
         c.kernel.lib.hk_trace_attach(str(trace_file).encode())
+        c.kernel.lib.hk_torture_history_attach(f"{trace_file}.ops".encode())
     emit(f"--- Start of test: {' '.join(f'{k}={v}' for k, v in asdict(p).items())}")
     c.start()
     start = time.monotonic()
@@ -397,6 +422,8 @@ def run_isolated(params: TortureParams, emit: Callable[[str], None] = print) -> 
         if result_file.exists():
             return TortureResult.from_json(json.loads(result_file.read_text()))
         how = (f"killed by {signal.Signals(-rc).name}" if rc < 0 else f"exited with {rc}")
-        events = "\n".join(crash.last_events(trace))
+        events = "\n".join(crash.last_events(trace)) or "    (none)"
+        ops = "\n".join(crash.last_ops(Path(f"{trace}.ops"))) or "    (none)"
         return TortureResult(p, False, f"crash: the kernel process {how}\n"
-                             f"  last trace events:\n{events}", {}, 0.0, [])
+                             f"  last kernel trace events:\n{events}\n"
+                             f"  last torture operations:\n{ops}", {}, 0.0, [])

@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <x86intrin.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include "harness.h"
 
 #define MAX_TORTURE_TASKS	256
@@ -67,9 +70,18 @@ struct history_ev {
 };
 
 struct history {
-	unsigned int pos;
+	uint64_t pos;
 	struct history_ev ev[HISTORY];
 };
+
+/*
+ * One history per task, then one per vCPU's interrupt handler.  They can live
+ * in a shared file (hk_torture_history_attach) so a crash leaves them behind;
+ * torture/crash.py reads that layout.
+ */
+#define NR_HISTORIES	(MAX_TORTURE_TASKS + NR_CPUS)
+static struct history local_histories[NR_HISTORIES];
+static struct history *histories = local_histories;
 
 struct torture_task {
 	struct hk_torture_stats st;
@@ -82,7 +94,7 @@ struct torture_task {
 	unsigned int held[MAX_HOLD];
 	unsigned int mailbox;	/* tag + 1 handed to us to free, 0 if empty */
 	uint64_t rng;
-	struct history hist;
+	struct history *hist;
 } __attribute__((aligned(SHIM_CACHELINE)));
 
 /* What the interrupt handler of each vCPU holds, and its own record. */
@@ -90,7 +102,7 @@ struct irq_cpu {
 	struct hk_torture_stats st;
 	unsigned int slot[IRQ_SLOTS];	/* tag + 1, 0 if empty */
 	uint64_t rng;
-	struct history hist;
+	struct history *hist;
 } __attribute__((aligned(SHIM_CACHELINE)));
 
 static struct hk_torture_params params;
@@ -102,10 +114,35 @@ static pthread_t helpers[3];
 static int nr_helpers;
 static int stop;
 static int pause_req;
+static int irqs_running;	/* handlers inside torture_irq() */
 static int parked;		/* tasks out of their main loop */
 static int failed;
 static char failure[8192];
 static pthread_mutex_t failure_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/**
+ * hk_torture_history_attach() - keep the op histories in the file at @path
+ * Return: 0, or -errno.
+ */
+SHIM_EXPORT int hk_torture_history_attach(const char *path)
+{
+	size_t len = sizeof(*histories) * NR_HISTORIES;
+	struct history *shared;
+	int fd = open(path, O_RDWR | O_CREAT, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, len)) {
+		close(fd);
+		return -errno;
+	}
+	shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (shared == MAP_FAILED)
+		return -ENOMEM;
+	histories = shared;
+	return 0;
+}
 
 static uint64_t next_rand(uint64_t *state)
 {
@@ -149,9 +186,8 @@ static size_t tag_history(unsigned int tag, char *buf, size_t len)
 	size_t used = 0;
 	int n = 0;
 
-	for (int i = 0; i < params.nr_tasks + NR_CPUS; i++) {
-		struct history *h = i < params.nr_tasks ? &tasks[i].hist :
-				    &irq_cpus[i - params.nr_tasks].hist;
+	for (int i = 0; i < NR_HISTORIES; i++) {
+		struct history *h = &histories[i];
 
 		for (int k = 0; k < HISTORY && n < 512; k++)
 			if (h->ev[k].op && h->ev[k].tag == tag)
@@ -243,7 +279,7 @@ static void give_back(struct torture_task *tt, int slot)
 	unsigned int tag = tt->held[slot];
 
 	tt->held[slot] = tt->held[--tt->nheld];
-	release(&tt->st, &tt->hist, tt->index + 1, tag);
+	release(&tt->st, tt->hist, tt->index + 1, tag);
 }
 
 /* Pass a held tag to another task, which frees it on its own vCPU. */
@@ -267,7 +303,7 @@ static bool hand_off(struct torture_task *tt, int slot, uint64_t r)
 			     "owner word says %d", tt->index, tag, expected);
 		return true;
 	}
-	record(&tt->hist, tt->index + 1, EV_HANDOFF, tag);
+	record(tt->hist, tt->index + 1, EV_HANDOFF, tag);
 	tt->held[slot] = tt->held[--tt->nheld];
 	__atomic_store_n(&to->mailbox, tag + 1, __ATOMIC_RELEASE);
 	return true;
@@ -314,7 +350,7 @@ static void do_alloc(struct torture_task *tt, uint64_t r)
 		return;
 	}
 	tt->st.allocs++;
-	if (claim(&tt->st, &tt->hist, tt->index + 1, tag))
+	if (claim(&tt->st, tt->hist, tt->index + 1, tag))
 		tt->held[tt->nheld++] = tag;
 }
 
@@ -346,22 +382,28 @@ static void torture_irq(int cpu)
 	unsigned int *slot = &ic->slot[r % IRQ_SLOTS];
 	long tag;
 
+	__atomic_fetch_add(&irqs_running, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&pause_req, __ATOMIC_SEQ_CST) ||
+	    __atomic_load_n(&stop, __ATOMIC_SEQ_CST))
+		goto out;	/* spurious: the pool is being checked, or we end */
 	ic->st.irqs++;
 	if (*slot) {
 		unsigned int t = *slot - 1;
 
 		*slot = 0;
-		release(&ic->st, &ic->hist, IRQ_OWNER + cpu, t);
-		return;
+		release(&ic->st, ic->hist, IRQ_OWNER + cpu, t);
+		goto out;
 	}
 	tag = hk_alloc_tag(params.pool, TASK_RUNNING);
 	if (tag == -ENOSPC) {
 		ic->st.enospc++;
-		return;
+		goto out;
 	}
 	ic->st.irq_allocs++;
-	if (claim(&ic->st, &ic->hist, IRQ_OWNER + cpu, tag))
+	if (claim(&ic->st, ic->hist, IRQ_OWNER + cpu, tag))
 		*slot = tag + 1;
+out:
+	__atomic_fetch_sub(&irqs_running, 1, __ATOMIC_SEQ_CST);
 }
 
 static long run_slice(void *arg)
@@ -396,7 +438,7 @@ static long release_irq_slots(void *arg)
 
 			irq_cpus[cpu].slot[i] = 0;
 			if (t)
-				release(&irq_cpus[cpu].st, &irq_cpus[cpu].hist,
+				release(&irq_cpus[cpu].st, irq_cpus[cpu].hist,
 					IRQ_OWNER + cpu, t - 1);
 		}
 	return 0;
@@ -421,10 +463,10 @@ static void enter(struct torture_task *tt, long (*fn)(void *))
 		tt->st.migrations++;
 		return;
 	}
-	if (!err)
+	if (!err || err == -HK_EDEAD)	/* killed: whoever killed it says why */
 		return;
 	tt->st.errors++;
-	if (err == -HK_EBUG || err == -HK_EDEAD)
+	if (err == -HK_EBUG)
 		torture_fail("kernel BUG (see the report)");
 	else
 		torture_fail("kernel entry failed: %d", err);
@@ -571,6 +613,7 @@ SHIM_EXPORT int hk_torture_start(const struct hk_torture_params *p)
 		return -ENOMEM;
 	}
 	memset(tasks, 0, sizeof(*tasks) * p->nr_tasks);
+	memset(histories, 0, sizeof(*histories) * NR_HISTORIES);
 	for (int i = 0; i < p->nr_tasks; i++) {
 		struct torture_task *tt = &tasks[i];
 		char name[TASK_COMM_LEN];
@@ -581,9 +624,12 @@ SHIM_EXPORT int hk_torture_start(const struct hk_torture_params *p)
 		tt->rng = p->seed * 1000003 + i;
 		tt->task = hk_task_create(name);
 		tt->task->rng = p->seed * 7919 + i;
+		tt->hist = &histories[i];
 	}
-	for (int cpu = 0; cpu < NR_CPUS; cpu++)
+	for (int cpu = 0; cpu < NR_CPUS; cpu++) {
 		irq_cpus[cpu].rng = p->seed * 31 + cpu;
+		irq_cpus[cpu].hist = &histories[MAX_TORTURE_TASKS + cpu];
+	}
 	if (p->irq_interval_us)
 		shim_set_irq_handler(torture_irq);
 	/* only now: a running task hands tags to the others */
@@ -628,23 +674,32 @@ SHIM_EXPORT int hk_torture_failed(char *buf, size_t len)
 	return failed;
 }
 
+static bool asleep(struct task_struct *t)
+{
+	return READ_ONCE(t->sleep_since_ns) && !READ_ONCE(t->vcpu) &&
+	       __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != TASK_RUNNING;
+}
+
 /**
  * hk_torture_pause() - ask every task to stop between slices
+ * @sleepers: set to how many of the quiescent tasks are asleep in the kernel
  *
  * Return: the number of tasks that are quiescent: paused, or asleep in the
- * kernel without a vCPU (a sleeper waits for a tag and holds none).
+ * kernel and not woken (a sleeper waits for a tag and holds none).
  */
-SHIM_EXPORT int hk_torture_pause(void)
+SHIM_EXPORT int hk_torture_pause(int *sleepers)
 {
 	int quiet = 0;
 
+	*sleepers = 0;
 	__atomic_store_n(&pause_req, 1, __ATOMIC_SEQ_CST);
 	for (int i = 0; i < params.nr_tasks; i++) {
-		struct task_struct *t = tasks[i].task;
-
-		if (__atomic_load_n(&tasks[i].paused, __ATOMIC_ACQUIRE) ||
-		    (READ_ONCE(t->sleep_since_ns) && !READ_ONCE(t->vcpu)))
+		if (__atomic_load_n(&tasks[i].paused, __ATOMIC_ACQUIRE)) {
 			quiet++;
+		} else if (asleep(tasks[i].task)) {
+			quiet++;
+			(*sleepers)++;
+		}
 	}
 	return quiet;
 }
@@ -685,6 +740,12 @@ SHIM_EXPORT int hk_torture_stop(long timeout_ms)
 	for (int i = 0; i < nr_helpers; i++)
 		pthread_join(helpers[i], NULL);
 	shim_set_irq_handler(NULL);
+	/* what the handlers hold goes back first: a sleeper may wait for it */
+	while (__atomic_load_n(&irqs_running, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&shim_kernel_dead, __ATOMIC_SEQ_CST))
+		sched_yield();	/* a handler that hit a BUG never comes back */
+	if (t && !failed)
+		hk_call(t, cpumask_first(cpu_online_mask), release_irq_slots, NULL, &r);
 	for (int i = 0; i < params.nr_tasks; i++) {
 		struct timespec ts;
 		uint64_t now = shim_now_ns();
@@ -698,13 +759,17 @@ SHIM_EXPORT int hk_torture_stop(long timeout_ms)
 			ts.tv_nsec -= 1000000000L;
 		}
 		if (pthread_timedjoin_np(tasks[i].thread, NULL, &ts)) {
+			static char dump[4096];
+
+			hk_task_dump(dump, sizeof(dump));
+			torture_fail("stall: task %d did not leave the kernel within "
+				     "%ld ms of the end\n  every task:\n%s", i,
+				     timeout_ms, dump);
 			ret = -ETIMEDOUT;
 			shim_kill_kernel();
 			pthread_join(tasks[i].thread, NULL);
 		}
 	}
-	if (!ret && !failed && t)
-		hk_call(t, cpumask_first(cpu_online_mask), release_irq_slots, NULL, &r);
 	hk_torture_stats(&final_stats);
 	free(owner);
 	free(tasks);

@@ -155,7 +155,8 @@ void shim_trace(const char *what, long a, long b);
 void shim_irq_restore_slow(void);
 /* The hard interrupt handler of the threaded engine, set by the harness. */
 extern void (*shim_irq_handler)(int cpu) SHIM_HIDDEN;
-void shim_report_preemptible(const char *what);
+void shim_report_preemptible(const char *what, const char *file, int line,
+			     const char *func);
 void shim_might_sleep(const char *file, int line, const char *func);
 
 /* spinlock slow paths and lockdep */
