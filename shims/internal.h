@@ -73,6 +73,7 @@ int shim_lockdep_check_held_on_exit(struct task_struct *t);
 int shim_mem_boot(void);
 void shim_mem_shutdown(void);
 void shim_mem_stats(struct hk_mem_stats *st);
+int shim_pcpu_cpu_of(const volatile void *addr);
 size_t shim_mem_leaks(char *buf, size_t len);
 
 /* hotplug.c */

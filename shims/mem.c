@@ -299,6 +299,17 @@ void free_percpu(void __percpu *ptr)
 	free(h);
 }
 
+/* Which CPU's per-cpu unit @addr lies in, or -1. */
+int shim_pcpu_cpu_of(const volatile void *addr)
+{
+	unsigned long off = (const char *)addr - pcpu_base;
+
+	if (!pcpu_base || (const char *)addr < pcpu_base + PCPU_UNIT_SIZE ||
+	    off >= pcpu_map_len)
+		return -1;
+	return off / PCPU_UNIT_SIZE - 1;
+}
+
 int shim_mem_boot(void)
 {
 	pcpu_map_len = PCPU_UNIT_SIZE * (nr_cpu_ids + 1);

@@ -430,10 +430,22 @@ out:
 	return err;
 }
 
-SHIM_EXPORT void hk_sched_counts(long *sleeps, long *wakeups)
+/* Real sleeps and wakeups, and the per-task operation counters summed. */
+SHIM_EXPORT void hk_sched_counts(long *out)
 {
-	*sleeps = __atomic_load_n(&nr_sleeps, __ATOMIC_RELAXED);
-	*wakeups = __atomic_load_n(&nr_wakeups, __ATOMIC_RELAXED);
+	out[0] = __atomic_load_n(&nr_sleeps, __ATOMIC_RELAXED);
+	out[1] = __atomic_load_n(&nr_wakeups, __ATOMIC_RELAXED);
+	out[2] = out[3] = 0;
+	pthread_mutex_lock(&tasks_lock);
+	for (int i = 0; i < nr_tasks; i++) {
+		out[2] += READ_ONCE(all_tasks[i]->nr_remote_pcpu);
+		out[3] += READ_ONCE(all_tasks[i]->nr_global_locks);
+	}
+	pthread_mutex_unlock(&tasks_lock);
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		out[2] += READ_ONCE(shim_vcpus[cpu].idle.nr_remote_pcpu);
+		out[3] += READ_ONCE(shim_vcpus[cpu].idle.nr_global_locks);
+	}
 }
 
 SHIM_EXPORT struct task_struct *hk_task_create(const char *name)

@@ -15,6 +15,7 @@
 
 static unsigned int delay_permille;
 static unsigned int delay_max_ns;
+static bool counting;
 
 static uint64_t task_rand(struct task_struct *t)
 {
@@ -27,12 +28,34 @@ static uint64_t task_rand(struct task_struct *t)
 	return x;
 }
 
+/*
+ * Steals and trips to the global stack, for any per-cpu allocator: an atomic
+ * or a lock on another CPU's per-cpu data, and a lock outside per-cpu data
+ * (other than a wait queue's).
+ */
+static void count_point(struct task_struct *t, enum shim_point point,
+			const volatile void *obj)
+{
+	int cpu;
+
+	if (point != SP_LOCK && point != SP_XCHG && point != SP_CMPXCHG)
+		return;
+	cpu = shim_pcpu_cpu_of(obj);
+	if (cpu >= 0 && cpu != t->cpu)
+		t->nr_remote_pcpu++;
+	else if (cpu < 0 && point == SP_LOCK &&
+		 !((const struct raw_spinlock *)obj)->wq_lock)
+		t->nr_global_locks++;
+}
+
 static void threaded_hook(enum shim_point point, const volatile void *obj)
 {
 	struct task_struct *t = shim_current;
 
 	if (!t)
 		return;
+	if (counting)
+		count_point(t, point, obj);
 	if (delay_permille && task_rand(t) % 1000 < delay_permille) {
 		uint64_t until = shim_now_ns() + task_rand(t) % (delay_max_ns + 1);
 
@@ -46,7 +69,7 @@ static void threaded_hook(enum shim_point point, const volatile void *obj)
 
 static void update_hook(void)
 {
-	bool on = delay_permille || shim_irq_handler;
+	bool on = delay_permille || shim_irq_handler || counting;
 
 	__atomic_store_n(&shim_sched_hook, on ? threaded_hook : NULL,
 			 __ATOMIC_RELEASE);
@@ -56,12 +79,20 @@ static void update_hook(void)
  * hk_set_delay() - delay injection at scheduling points
  * @permille: chance per scheduling point, in 1/1000 (0 turns it off)
  * @max_ns: longest delay
- * @seed: seeds each task's generator (with its pid)
+ *
+ * Each task draws from its own generator, seeded by the harness.
  */
 SHIM_EXPORT void hk_set_delay(unsigned int permille, unsigned int max_ns)
 {
 	delay_permille = permille > 1000 ? 1000 : permille;
 	delay_max_ns = max_ns;
+	update_hook();
+}
+
+/* Count remote per-cpu operations and global locks (for torture stats). */
+SHIM_EXPORT void hk_set_counting(int on)
+{
+	counting = on;
 	update_hook();
 }
 

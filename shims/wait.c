@@ -12,6 +12,7 @@ void __init_waitqueue_head(struct wait_queue_head *wq_head, const char *name,
 			   struct lock_class_key *key)
 {
 	__raw_spin_lock_init(&wq_head->lock.rlock, name, key);
+	wq_head->lock.rlock.wq_lock = 1;
 	INIT_LIST_HEAD(&wq_head->head);
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import os
 import random
 import re
 import signal
@@ -142,6 +143,7 @@ class Campaign:
         p = self.p
         if p.delay:
             self.kernel.lib.hk_set_delay(p.delay, 2000)
+        self.kernel.lib.hk_set_counting(int(os.environ.get("TORTURE_COUNT", "1")))
         cp = cabi.HkTortureParams(
             pool=self.pool._ptr, nr_tasks=p.nr_tasks, hold=p.hold, sleepers=p.sleepers,
             interruptible=p.interruptible if self.kernel.features & cabi.FEAT_INTERRUPTIBLE
@@ -158,9 +160,9 @@ class Campaign:
         st = cabi.HkTortureStats()
         self.kernel.lib.hk_torture_stats(ctypes.byref(st))
         out = {name: getattr(st, name) for name in cabi.TORTURE_STATS}
-        sleeps, wakeups = ctypes.c_long(), ctypes.c_long()
-        self.kernel.lib.hk_sched_counts(ctypes.byref(sleeps), ctypes.byref(wakeups))
-        out["sleeps"], out["wakeups"] = sleeps.value, wakeups.value
+        counts = (ctypes.c_long * 4)()
+        self.kernel.lib.hk_sched_counts(counts)
+        out["sleeps"], out["wakeups"], out["steals"], out["global_locks"] = counts
         out.update(self.hotplug)
         return out
 
@@ -407,6 +409,7 @@ def run(params: TortureParams, emit: Callable[[str], None] = print,
 def run_isolated(params: TortureParams, emit: Callable[[str], None] = print) -> TortureResult:
     """run() in a child process: a crash there is a FAILURE here, with its trace."""
     p = params.resolved()
+    images.build(images.lookup(p.torture_type))  # a build error is reported here, not as a crash
     with tempfile.TemporaryDirectory(prefix="torture-") as tmp:
         trace = Path(tmp) / "trace"
         result_file = Path(tmp) / "result.json"

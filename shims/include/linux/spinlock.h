@@ -20,6 +20,7 @@ static inline void __raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
 	lock->owner_cpu = -1;
 	lock->owner = NULL;
 	lock->class_id = 0;
+	lock->wq_lock = 0;
 	lock->key = key;
 	lock->name = name;
 }

@@ -16,6 +16,7 @@ typedef struct raw_spinlock {
 	unsigned int magic;
 	int owner_cpu;
 	int class_id;
+	int wq_lock;		/* a wait queue's lock, for the lock counters */
 	struct task_struct *owner;
 	struct lock_class_key *key;
 	const char *name;

@@ -42,9 +42,10 @@ void __init_waitqueue_head(struct wait_queue_head *wq_head, const char *name,
 	__init_waitqueue_head((wq_head), #wq_head, &__key);		\
 } while (0)
 
-#define __WAIT_QUEUE_HEAD_INITIALIZER(name) {				\
-	.lock = __SPIN_LOCK_INITIALIZER(name.lock),			\
-	.head = { &(name).head, &(name).head } }
+#define __WAIT_QUEUE_HEAD_INITIALIZER(wq) {				\
+	.lock = { .rlock = { .magic = SPINLOCK_MAGIC, .owner_cpu = -1,	\
+			     .wq_lock = 1, .name = #wq } },		\
+	.head = { &(wq).head, &(wq).head } }
 #define DECLARE_WAIT_QUEUE_HEAD(name)					\
 	struct wait_queue_head name = __WAIT_QUEUE_HEAD_INITIALIZER(name)
 

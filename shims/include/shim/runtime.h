@@ -83,6 +83,8 @@ struct task_struct {
 	const void *waiting_on;	/* the wait queue it is queued on, for reports */
 	uint64_t sleep_since_ns;
 	uint64_t rng;		/* delay injection */
+	unsigned long nr_remote_pcpu;	/* atomics and locks on other CPUs' per-cpu data */
+	unsigned long nr_global_locks;	/* non-per-cpu locks, wait queues aside */
 	struct shim_held_lock held_locks[MAX_LOCK_DEPTH];
 	char comm[TASK_COMM_LEN];
 };
