@@ -7,6 +7,7 @@
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include <linux/cpumask.h>
+#include <linux/wait.h>
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -487,31 +488,75 @@ SHIM_EXPORT void hk_signal(struct task_struct *t, int fatal)
 	shim_try_to_wake_up(t, TASK_INTERRUPTIBLE | (fatal ? TASK_WAKEKILL : 0));
 }
 
-/* Every task, its state and where it is: for stall and deadlock reports. */
+/* The tasks queued on @wq, if its lock can be had (a dump must not hang). */
+static size_t dump_wait_queue(const struct wait_queue_head *wq, char *buf,
+			      size_t len)
+{
+	struct raw_spinlock *lock = (struct raw_spinlock *)&wq->lock.rlock;
+	const struct list_head *pos;
+	size_t used;
+	int n = 0;
+
+	used = snprintf(buf, len, "    wait queue %p (%s):", (const void *)wq,
+			lock->name ? lock->name : "?");
+	if (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
+		used += snprintf(buf + used, len - used, " (locked)\n");
+		return used;
+	}
+	for (pos = wq->head.next; pos != &wq->head && n < 64 && used < len;
+	     pos = pos->next, n++) {
+		const struct wait_queue_entry *e =
+			container_of(pos, struct wait_queue_entry, entry);
+		const struct task_struct *p = e->private;
+
+		used += snprintf(buf + used, len - used, " %s/%d%s",
+				 p ? p->comm : "?", p ? p->pid : -1,
+				 (e->flags & WQ_FLAG_EXCLUSIVE) ? "(x)" : "");
+	}
+	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+	if (used < len)
+		used += snprintf(buf + used, len - used, "%s\n", n ? "" : " empty");
+	return used;
+}
+
+/* Every task, its state, what it waits on, and those wait queues. */
 SHIM_EXPORT size_t hk_task_dump(char *buf, size_t len)
 {
+	const void *queues[16];
+	int nr_queues = 0;
 	size_t used = 0;
 
 	buf[0] = 0;
 	pthread_mutex_lock(&tasks_lock);
 	for (int i = 0; i < nr_tasks && used < len; i++) {
 		struct task_struct *t = all_tasks[i];
+		uint64_t since = READ_ONCE(t->sleep_since_ns);
+		const void *wq = READ_ONCE(t->waiting_on);
 
 		if (t->flags & PF_IDLE)
 			continue;
-		uint64_t since = READ_ONCE(t->sleep_since_ns);
-
 		used += snprintf(buf + used, len - used,
 				 "  %-15s pid %4d state %ld cpu %d%s sig %lu",
 				 t->comm, t->pid, t->state, t->cpu,
 				 t->vcpu ? " (on cpu)" : "", t->sigpending);
 		if (since)
 			used += snprintf(buf + used, len - used,
-					 " asleep %.3f s on wait queue %p",
-					 (shim_now_ns() - since) / 1e9,
-					 READ_ONCE(t->waiting_on));
-		used += snprintf(buf + used, len - used, "\n");
+					 " asleep %.3f s", (shim_now_ns() - since) / 1e9);
+		if (wq && used < len) {
+			int k;
+
+			used += snprintf(buf + used, len - used,
+					 " on wait queue %p", wq);
+			for (k = 0; k < nr_queues && queues[k] != wq; k++)
+				;
+			if (k == nr_queues && nr_queues < 16)
+				queues[nr_queues++] = wq;
+		}
+		if (used < len)
+			used += snprintf(buf + used, len - used, "\n");
 	}
 	pthread_mutex_unlock(&tasks_lock);
+	for (int k = 0; k < nr_queues && used < len; k++)
+		used += dump_wait_queue(queues[k], buf + used, len - used);
 	return used;
 }

@@ -1,0 +1,60 @@
+"""CPU hotplug: tags parked on a CPU that goes away come back, two ways."""
+
+from __future__ import annotations
+
+import pytest
+
+from torture import images, runner
+
+
+@pytest.mark.parametrize("allocator,stranded", [
+    ("percpu_ida", 5),        # no hook: the dead CPU keeps them until a thief comes
+    ("percpu_ida_v1", 5),
+    ("percpu_ida_cpuhp", 0),  # CPU_DEAD notifier: back on the global stack at once
+])
+def test_tags_parked_on_an_offline_cpu_are_recovered(make_kernel, allocator, stranded):
+    k = make_kernel(allocator, nr_cpus=3)
+    pool = k.pool(8, 16, 4)
+    tags = [pool.alloc(cpu=1) for _ in range(8)]
+    for tag in tags[:5]:
+        pool.free(tag, cpu=1)
+    k.cpu_down(1)
+    assert pool.free_tags(1) == stranded
+    assert pool.free_tags(k.nr_cpus) == 5 - stranded
+    got = sorted(pool.alloc(cpu=cpu) for cpu in (0, 2, 0, 2, 0))
+    assert got == sorted(tags[:5])
+    assert pool.free_tags(1) == 0
+    pool.check_conservation()
+    k.cpu_up(1)
+    assert not k.reports()
+
+
+def test_a_cpu_can_go_down_while_a_task_sleeps_on_it(make_kernel, background):
+    from torture.kernel import TASK_UNINTERRUPTIBLE
+
+    k = make_kernel("percpu_ida", nr_cpus=2)
+    pool = k.pool(2, 8, 2)
+    held = [pool.alloc(cpu=0), pool.alloc(cpu=0)]
+    sleeper = k.task("sleeper")
+    bg = background(lambda: pool.alloc(cpu=1, state=TASK_UNINTERRUPTIBLE, task=sleeper))
+    while sleeper.state != TASK_UNINTERRUPTIBLE:
+        pass
+    k.cpu_down(1)
+    pool.free(held[0], cpu=0)
+    assert bg.outcome() == held[0]  # it woke, and ran on CPU 0
+
+
+@pytest.mark.parametrize("allocator", ["percpu_ida", "percpu_ida_cpuhp"])
+def test_onoff_torture_measures_stranding(allocator):
+    result = runner.run(
+        runner.TortureParams(torture_type=allocator, nr_cpus=3, nr_tasks=3, duration=4.0,
+                             onoff_interval=0.3, onoff_holdoff=0.2, nr_tags=96,
+                             max_size=32, batch_size=16, stat_interval=0),
+        emit=lambda _: None,
+    )
+    assert result.success, result.reason
+    assert result.stats["onoff_ops"] >= 8
+    if images.lookup(allocator).patch:
+        assert result.stats["stranded_max"] == 0
+    else:
+        assert result.stats["stranded_max"] > 0
