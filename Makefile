@@ -8,7 +8,7 @@ CC       ?= gcc
 # SAN=thread|address|undefined builds a sanitized tree under build/<san>/.
 SAN      ?=
 BUILD    := build/$(if $(SAN),$(SAN),default)
-SANFLAGS := $(if $(SAN),-fsanitize=$(SAN),)
+SANFLAGS := $(if $(SAN),-fsanitize=$(SAN),) $(if $(filter undefined,$(SAN)),-fno-sanitize-recover=all,)
 
 CFLAGS   := -std=gnu11 -O2 -g -fPIC -fvisibility=hidden -pthread \
 	    -fno-strict-aliasing -fno-omit-frame-pointer -Wall \
@@ -58,10 +58,14 @@ $(VENV)/.stamp: pyproject.toml
 venv: $(VENV)/.stamp
 
 build: venv
-	$(PY) -m torture build
+	$(PY) -m torture build $(if $(SAN),--san $(SAN),)
+
+# a sanitized run preloads the sanitizer's runtime into Python
+SAN_ENV = $(if $(SAN),$(shell $(PY) -c "from torture import sanitizers; \
+	print(' '.join(f'{k}={v}' for k, v in sanitizers.environment('$(SAN)').items()))"),)
 
 test: build
-	$(PY) -m pytest -q pytests
+	$(SAN_ENV) $(PY) -m pytest -q pytests $(PYTEST_ARGS)
 
 torture: build
 	$(PY) -m torture run --torture_type $(TORTURE_TYPE) --duration $(DURATION) $(ARGS)

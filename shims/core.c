@@ -65,7 +65,10 @@ struct trace_ev {
 	int cpu;
 	int pid;
 	long a, b;
-	char what[24];
+	union {
+		char what[24];
+		uint64_t words[3];	/* written as words: writers may collide */
+	};
 };
 
 struct trace_ring {
@@ -83,13 +86,22 @@ void shim_trace(const char *what, long a, long b)
 	uint64_t seq = __atomic_fetch_add(&ring->seq, 1, __ATOMIC_RELAXED);
 	struct trace_ev *ev = &ring->ev[seq % TRACE_SIZE];
 
+	struct trace_ev local = { .seq = seq + 1, .cpu = t ? t->cpu : -1,
+				  .pid = t ? t->pid : -1, .a = a, .b = b };
+
+	/*
+	 * Two writers meet in a slot only after a full lap of the ring; each
+	 * field is stored whole, and a reader trusts a slot whose seq it saw
+	 * before and after.
+	 */
+	strncpy(local.what, what, sizeof(local.what) - 1);
 	__atomic_store_n(&ev->seq, 0, __ATOMIC_RELAXED);
-	ev->cpu = t ? t->cpu : -1;
-	ev->pid = t ? t->pid : -1;
-	strncpy(ev->what, what, sizeof(ev->what) - 1);
-	ev->what[sizeof(ev->what) - 1] = 0;
-	ev->a = a;
-	ev->b = b;
+	__atomic_store_n(&ev->cpu, local.cpu, __ATOMIC_RELAXED);
+	__atomic_store_n(&ev->pid, local.pid, __ATOMIC_RELAXED);
+	__atomic_store_n(&ev->a, a, __ATOMIC_RELAXED);
+	__atomic_store_n(&ev->b, b, __ATOMIC_RELAXED);
+	for (int i = 0; i < 3; i++)
+		__atomic_store_n(&ev->words[i], local.words[i], __ATOMIC_RELAXED);
 	__atomic_store_n(&ev->seq, seq + 1, __ATOMIC_RELEASE);
 }
 
@@ -101,14 +113,24 @@ void shim_trace_dump(char *buf, size_t len, int max_events)
 
 	buf[0] = 0;
 	for (uint64_t s = start; s < end && used < len; s++) {
-		struct trace_ev *ev = &ring->ev[s % TRACE_SIZE];
+		struct trace_ev *ev = &ring->ev[s % TRACE_SIZE], copy;
 
+		if (__atomic_load_n(&ev->seq, __ATOMIC_ACQUIRE) != s + 1)
+			continue;
+		copy.cpu = __atomic_load_n(&ev->cpu, __ATOMIC_RELAXED);
+		copy.pid = __atomic_load_n(&ev->pid, __ATOMIC_RELAXED);
+		copy.a = __atomic_load_n(&ev->a, __ATOMIC_RELAXED);
+		copy.b = __atomic_load_n(&ev->b, __ATOMIC_RELAXED);
+		for (int i = 0; i < 3; i++)
+			copy.words[i] = __atomic_load_n(&ev->words[i],
+							__ATOMIC_RELAXED);
+		copy.what[sizeof(copy.what) - 1] = 0;
 		if (__atomic_load_n(&ev->seq, __ATOMIC_ACQUIRE) != s + 1)
 			continue;
 		used += snprintf(buf + used, len - used,
 				 "  [%6llu] cpu%d pid %d: %s %ld %ld\n",
-				 (unsigned long long)s, ev->cpu, ev->pid,
-				 ev->what, ev->a, ev->b);
+				 (unsigned long long)s, copy.cpu, copy.pid,
+				 copy.what, copy.a, copy.b);
 	}
 }
 
@@ -411,7 +433,7 @@ SHIM_EXPORT int hk_nr_cpus(void)
 
 SHIM_EXPORT int hk_cpu_online(int cpu)
 {
-	return cpu >= 0 && cpu < (int)nr_cpu_ids && shim_vcpus[cpu].online;
+	return cpu >= 0 && cpu < (int)nr_cpu_ids && READ_ONCE(shim_vcpus[cpu].online);
 }
 
 SHIM_EXPORT void hk_set_lockup_timeout(unsigned long ms)

@@ -238,9 +238,9 @@ int shim_do_cpu_down(unsigned int cpu)
 		return -EINVAL;
 	pthread_rwlock_wrlock(&hotplug_lock);
 	v = &shim_vcpus[cpu];
-	if (!v->online || num_online_cpus() == 1) {
+	if (!READ_ONCE(v->online) || num_online_cpus() == 1) {
 		pthread_rwlock_unlock(&hotplug_lock);
-		return v->online ? -EBUSY : -EINVAL;
+		return READ_ONCE(v->online) ? -EBUSY : -EINVAL;
 	}
 	cpuhp_task.bug_jmp = saved ? saved->bug_jmp : NULL;
 	shim_current = &cpuhp_task;
@@ -251,15 +251,15 @@ int shim_do_cpu_down(unsigned int cpu)
 	if (shim_vcpu_lock(v))
 		shim_die();
 	v->curr = &cpuhp_task;
-	cpuhp_task.vcpu = v;
-	cpuhp_task.cpu = cpu;
+	WRITE_ONCE(cpuhp_task.vcpu, v);
+	WRITE_ONCE(cpuhp_task.cpu, cpu);
 	run_teardown(cpu, CPUHP_ONLINE - 1, CPUHP_AP_OFFLINE);
 	cpuhp_task.irqs_off = 1;
 	notify(CPU_DYING, cpu);
 	cpuhp_task.irqs_off = 0;
 	clear_bit(cpu, __cpu_active_mask.bits);
 	clear_bit(cpu, __cpu_online_mask.bits);
-	v->online = 0;
+	WRITE_ONCE(v->online, 0);
 	__atomic_store_n(&v->pending_irqs, 0, __ATOMIC_RELAXED);	/* nobody to take them */
 	shim_task_leave(&cpuhp_task);
 
@@ -279,7 +279,7 @@ int shim_do_cpu_up(unsigned int cpu)
 		return -EINVAL;
 	pthread_rwlock_wrlock(&hotplug_lock);
 	v = &shim_vcpus[cpu];
-	if (v->online) {
+	if (READ_ONCE(v->online)) {
 		pthread_rwlock_unlock(&hotplug_lock);
 		return -EINVAL;
 	}
@@ -291,12 +291,12 @@ int shim_do_cpu_up(unsigned int cpu)
 	if (shim_vcpu_lock(v))
 		shim_die();
 	v->curr = &cpuhp_task;
-	cpuhp_task.vcpu = v;
-	cpuhp_task.cpu = cpu;
+	WRITE_ONCE(cpuhp_task.vcpu, v);
+	WRITE_ONCE(cpuhp_task.cpu, cpu);
 	cpuhp_task.irqs_off = 1;
 	notify(CPU_STARTING, cpu);
 	cpuhp_task.irqs_off = 0;
-	v->online = 1;
+	WRITE_ONCE(v->online, 1);
 	set_bit(cpu, __cpu_online_mask.bits);
 	set_bit(cpu, __cpu_active_mask.bits);
 	ret = run_startup(cpu, CPUHP_AP_OFFLINE + 1, CPUHP_ONLINE);

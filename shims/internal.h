@@ -33,6 +33,19 @@ struct hk_mem_stats {
 	long injected;
 };
 
+/*
+ * Diagnostics read other tasks' state without stopping them (a task dump,
+ * the counters), as the kernel's own sched_show_task() does: under TSan
+ * those reads are declared intentionally racy.
+ */
+#ifdef __SANITIZE_THREAD__
+#define shim_racy_reads_begin()	AnnotateIgnoreReadsBegin(__FILE__, __LINE__)
+#define shim_racy_reads_end()	AnnotateIgnoreReadsEnd(__FILE__, __LINE__)
+#else
+#define shim_racy_reads_begin()	do { } while (0)
+#define shim_racy_reads_end()	do { } while (0)
+#endif
+
 extern int shim_booted;
 extern unsigned long shim_lockup_timeout_ms;
 

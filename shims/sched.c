@@ -92,13 +92,13 @@ int shim_task_enter(struct task_struct *t, int cpu)
 
 	if (shim_vcpu_lock(v))
 		return -EDEADLK;
-	if (!v->online) {
+	if (!READ_ONCE(v->online)) {
 		shim_vcpu_unlock(v);
 		return -ENODEV;
 	}
 	v->curr = t;
-	t->vcpu = v;
-	t->cpu = cpu;
+	WRITE_ONCE(t->vcpu, v);
+	WRITE_ONCE(t->cpu, cpu);
 	return 0;
 }
 
@@ -107,7 +107,7 @@ void shim_task_leave(struct task_struct *t)
 	struct vcpu *v = t->vcpu;
 
 	v->curr = NULL;
-	t->vcpu = NULL;
+	WRITE_ONCE(t->vcpu, NULL);
 	shim_vcpu_unlock(v);
 }
 
@@ -121,7 +121,7 @@ void shim_task_resume(struct task_struct *t)
 		int cpu = READ_ONCE(t->next_cpu) >= 0 ? READ_ONCE(t->next_cpu) : t->cpu;
 		int err;
 
-		if (!shim_vcpus[cpu].online)
+		if (!READ_ONCE(shim_vcpus[cpu].online))
 			cpu = cpumask_first(cpu_online_mask);
 		if (cpu >= (int)nr_cpu_ids)
 			cpu = t->cpu;
@@ -303,7 +303,8 @@ void shim_irq_restore_slow(void)
 {
 	struct task_struct *t = shim_current;
 	struct vcpu *v = t->vcpu;
-	void (*handler)(int cpu) = shim_irq_handler;
+	void (*handler)(int cpu) = __atomic_load_n(&shim_irq_handler,
+						   __ATOMIC_ACQUIRE);
 
 	while (__atomic_exchange_n(&v->pending_irqs, 0, __ATOMIC_ACQUIRE)) {
 		if (!handler)
@@ -437,6 +438,7 @@ SHIM_EXPORT void hk_sched_counts(long *out)
 	out[0] = __atomic_load_n(&nr_sleeps, __ATOMIC_RELAXED);
 	out[1] = __atomic_load_n(&nr_wakeups, __ATOMIC_RELAXED);
 	out[2] = out[3] = 0;
+	shim_racy_reads_begin();
 	pthread_mutex_lock(&tasks_lock);
 	for (int i = 0; i < nr_tasks; i++) {
 		out[2] += READ_ONCE(all_tasks[i]->nr_remote_pcpu);
@@ -447,6 +449,7 @@ SHIM_EXPORT void hk_sched_counts(long *out)
 		out[2] += READ_ONCE(shim_vcpus[cpu].idle.nr_remote_pcpu);
 		out[3] += READ_ONCE(shim_vcpus[cpu].idle.nr_global_locks);
 	}
+	shim_racy_reads_end();
 }
 
 SHIM_EXPORT struct task_struct *hk_task_create(const char *name)
@@ -527,6 +530,7 @@ SHIM_EXPORT size_t hk_task_dump(char *buf, size_t len)
 	size_t used = 0;
 
 	buf[0] = 0;
+	shim_racy_reads_begin();
 	pthread_mutex_lock(&tasks_lock);
 	for (int i = 0; i < nr_tasks && used < len; i++) {
 		struct task_struct *t = all_tasks[i];
@@ -558,5 +562,6 @@ SHIM_EXPORT size_t hk_task_dump(char *buf, size_t len)
 	pthread_mutex_unlock(&tasks_lock);
 	for (int k = 0; k < nr_queues && used < len; k++)
 		used += dump_wait_queue(queues[k], buf + used, len - used);
+	shim_racy_reads_end();
 	return used;
 }

@@ -117,14 +117,14 @@ bool shim_raise_irq(int cpu)
 	if (!__atomic_compare_exchange_n(&v->token, &zero, 1, false,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return false;	/* a task holds it: it takes the irq */
-	if (!v->online) {
+	if (!READ_ONCE(v->online)) {
 		shim_vcpu_unlock(v);
 		return false;
 	}
 	shim_current = idle;
 	v->curr = idle;
-	idle->vcpu = v;
-	idle->cpu = cpu;
+	WRITE_ONCE(idle->vcpu, v);
+	WRITE_ONCE(idle->cpu, cpu);
 	idle->bug_jmp = &jb;
 	if (!setjmp(jb))
 		shim_irq_restore_slow();

@@ -21,8 +21,8 @@ void add_wait_queue(struct wait_queue_head *wq_head,
 {
 	unsigned long flags;
 
-	wq_entry->flags &= ~WQ_FLAG_EXCLUSIVE;
 	spin_lock_irqsave(&wq_head->lock, flags);
+	wq_entry->flags &= ~WQ_FLAG_EXCLUSIVE;
 	list_add(&wq_entry->entry, &wq_head->head);
 	spin_unlock_irqrestore(&wq_head->lock, flags);
 }
@@ -32,8 +32,8 @@ void add_wait_queue_exclusive(struct wait_queue_head *wq_head,
 {
 	unsigned long flags;
 
-	wq_entry->flags |= WQ_FLAG_EXCLUSIVE;
 	spin_lock_irqsave(&wq_head->lock, flags);
+	wq_entry->flags |= WQ_FLAG_EXCLUSIVE;
 	list_add_tail(&wq_entry->entry, &wq_head->head);
 	spin_unlock_irqrestore(&wq_head->lock, flags);
 }
@@ -53,8 +53,9 @@ void prepare_to_wait(struct wait_queue_head *wq_head,
 {
 	unsigned long flags;
 
-	wq_entry->flags &= ~WQ_FLAG_EXCLUSIVE;
+	/* the flags change under the lock: a waker reads them there */
 	spin_lock_irqsave(&wq_head->lock, flags);
+	wq_entry->flags &= ~WQ_FLAG_EXCLUSIVE;
 	if (list_empty(&wq_entry->entry))
 		list_add(&wq_entry->entry, &wq_head->head);
 	current->waiting_on = wq_head;
@@ -68,8 +69,8 @@ bool prepare_to_wait_exclusive(struct wait_queue_head *wq_head,
 	unsigned long flags;
 	bool was_empty = false;
 
-	wq_entry->flags |= WQ_FLAG_EXCLUSIVE;
 	spin_lock_irqsave(&wq_head->lock, flags);
+	wq_entry->flags |= WQ_FLAG_EXCLUSIVE;
 	if (list_empty(&wq_entry->entry)) {
 		was_empty = list_empty(&wq_head->head);
 		list_add_tail(&wq_entry->entry, &wq_head->head);

@@ -6,6 +6,7 @@ globals: two Kernels are two independent machines.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import os
 import shutil
@@ -142,8 +143,12 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
 _tls_loaded: set[Path] = set()
 
 
-def load(image: Path, tls_library: Path) -> ctypes.CDLL:
-    """Load a private copy of @image, so that its globals are its own."""
+def load(image: Path, tls_library: Path, keep_copy: bool = False) -> ctypes.CDLL:
+    """Load a private copy of @image, so that its globals are its own.
+
+    The copy's name goes at once (the mapping stays), unless @keep_copy: a
+    sanitizer symbolizes its reports from the file, so then it goes at exit.
+    """
     if tls_library not in _tls_loaded:
         ctypes.CDLL(str(tls_library), mode=ctypes.RTLD_GLOBAL)
         _tls_loaded.add(tls_library)
@@ -153,7 +158,10 @@ def load(image: Path, tls_library: Path) -> ctypes.CDLL:
         shutil.copyfile(image, copy)
         lib = ctypes.CDLL(copy, mode=ctypes.RTLD_LOCAL)
     finally:
-        os.unlink(copy)  # the mapping stays; the name is not needed
+        if keep_copy:
+            atexit.register(os.unlink, copy)
+        else:
+            os.unlink(copy)
     for name, (restype, argtypes) in _PROTOTYPES.items():
         fn = getattr(lib, name)
         fn.restype = restype

@@ -14,12 +14,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from torture import generation
+from torture import generation, sanitizers
 from torture.errors import BuildError, InvalidArgument, UnknownAllocator
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = ROOT / "kernel_port"
-SANITIZERS = ("thread", "address", "undefined")
+SANITIZERS = sanitizers.SANITIZERS
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,9 @@ def _make(args: list[str], san: str | None) -> None:
 
 
 def build(spec: ImageSpec, san: str | None = None) -> Path:
-    """Build (if stale) and return the path of the image's shared object."""
+    """Build (if stale) and return the path of the image's shared object.
+    @san defaults to the SAN environment variable."""
+    san = san or sanitizers.current()
     if san is not None and san not in SANITIZERS:
         raise InvalidArgument(f"unknown sanitizer {san!r}; use one of {', '.join(SANITIZERS)}")
     out = build_dir(san) / "images" / f"{spec.name}.so"
@@ -189,4 +191,4 @@ def build(spec: ImageSpec, san: str | None = None) -> Path:
 
 def tls_library(san: str | None = None) -> Path:
     """The small library holding `current`, shared by every image."""
-    return build_dir(san) / "libshimcurrent.so"
+    return build_dir(san or sanitizers.current()) / "libshimcurrent.so"

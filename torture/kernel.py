@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from torture import cabi, images
+from torture import cabi, images, sanitizers
 from torture.errors import (
     HarnessError,
     Interrupted,
@@ -96,8 +96,9 @@ class Kernel:
         self.spec = images.lookup(allocator)
         self.allocator = allocator
         self.nr_cpus = nr_cpus
+        san = san or sanitizers.current()
         self.image = images.build(self.spec, san)
-        self.lib = cabi.load(self.image, images.tls_library(san))
+        self.lib = cabi.load(self.image, images.tls_library(san), keep_copy=san is not None)
         rc = self.lib.hk_boot(nr_cpus)
         if rc:
             raise HarnessError(f"boot failed: {errno.errorcode.get(-rc, rc)}")

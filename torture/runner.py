@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from torture import cabi, crash, images
+from torture import cabi, crash, images, sanitizers
 from torture.errors import HarnessError, InvalidArgument, KernelBug, KernelDead
 from torture.kernel import MAX_CPUS, TASK_RUNNING, TASK_UNINTERRUPTIBLE, Kernel, Pool
 
@@ -413,17 +413,25 @@ def run_isolated(params: TortureParams, emit: Callable[[str], None] = print) -> 
     with tempfile.TemporaryDirectory(prefix="torture-") as tmp:
         trace = Path(tmp) / "trace"
         result_file = Path(tmp) / "result.json"
+        san = sanitizers.current()
         child = subprocess.Popen(
             [sys.executable, "-m", "torture.child", json.dumps(asdict(p)), str(trace),
              str(result_file)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+            env={**os.environ, **sanitizers.environment(san)},
         )
         assert child.stdout is not None
+        tail: list[str] = []
         for line in child.stdout:
             emit(line.rstrip("\n"))
+            tail = (tail + [line.rstrip("\n")])[-40:]
         rc = child.wait()
-        if result_file.exists():
+        if result_file.exists() and rc == 0:
             return TortureResult.from_json(json.loads(result_file.read_text()))
+        if san and rc > 0:
+            summary = [line for line in tail if "SUMMARY:" in line] or tail[-3:]
+            return TortureResult(p, False, f"sanitizer: {san} reported (exit {rc}): "
+                                 + " / ".join(summary), {}, 0.0, [])
         how = (f"killed by {signal.Signals(-rc).name}" if rc < 0 else f"exited with {rc}")
         events = "\n".join(crash.last_events(trace)) or "    (none)"
         ops = "\n".join(crash.last_ops(Path(f"{trace}.ops"))) or "    (none)"

@@ -348,8 +348,9 @@ EXPORT_SYMBOL_GPL(percpu_ida_for_each_free);
  */
 unsigned int percpu_ida_free_tags(struct percpu_ida *pool, int cpu)
 {
+	/* a snapshot by design: racing with the lock holders is intended */
 	if (cpu == nr_cpu_ids)
-		return READ_ONCE(pool->nr_free);
-	return READ_ONCE(per_cpu_ptr(pool->tag_cpu, cpu)->nr_free);
+		return data_race(READ_ONCE(pool->nr_free));
+	return data_race(READ_ONCE(per_cpu_ptr(pool->tag_cpu, cpu)->nr_free));
 }
 EXPORT_SYMBOL_GPL(percpu_ida_free_tags);

@@ -10,6 +10,7 @@
 #include <linux/sched.h>
 #include <linux/gfp.h>
 #include <stdlib.h>
+#include <string.h>
 #include PIDA_HEADER
 #include "harness.h"
 
@@ -123,10 +124,14 @@ static long pool_op(void *arg)
 
 SHIM_EXPORT struct hk_pool *hk_pool_new(unsigned long nr_tags)
 {
-	struct hk_pool *pool = calloc(1, sizeof(*pool));
+	/* struct percpu_ida has a cacheline-aligned part: honour it */
+	size_t size = ALIGN(sizeof(struct hk_pool), __alignof__(struct hk_pool));
+	struct hk_pool *pool = aligned_alloc(__alignof__(struct hk_pool), size);
 
-	if (pool)
+	if (pool) {
+		memset(pool, 0, size);
 		pool->nr_tags = nr_tags;
+	}
 	return pool;
 }
 

@@ -186,6 +186,7 @@ static size_t tag_history(unsigned int tag, char *buf, size_t len)
 	size_t used = 0;
 	int n = 0;
 
+	shim_racy_reads_begin();
 	for (int i = 0; i < NR_HISTORIES; i++) {
 		struct history *h = &histories[i];
 
@@ -193,7 +194,8 @@ static size_t tag_history(unsigned int tag, char *buf, size_t len)
 			if (h->ev[k].op && h->ev[k].tag == tag)
 				evs[n++] = h->ev[k];
 	}
-	qsort(evs, n, sizeof(evs[0]), cmp_ev);
+	shim_racy_reads_end();
+	qsort(evs, n, sizeof(evs[0]), cmp_ev);	/* racy: read after a failure */
 	for (int k = n > 24 ? n - 24 : 0; k < n && used < len; k++) {
 		char who[48];
 
@@ -662,10 +664,12 @@ SHIM_EXPORT void hk_torture_stats(struct hk_torture_stats *out)
 	if (!tasks)
 		return;
 	memset(out, 0, sizeof(*out));
+	shim_racy_reads_begin();	/* each counter has one writer */
 	for (int i = 0; i < params.nr_tasks; i++)
 		add_stats(out, &tasks[i].st);
 	for (int cpu = 0; cpu < NR_CPUS; cpu++)
 		add_stats(out, &irq_cpus[cpu].st);
+	shim_racy_reads_end();
 }
 
 SHIM_EXPORT int hk_torture_failed(char *buf, size_t len)

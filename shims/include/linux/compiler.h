@@ -66,10 +66,33 @@
  * READ_ONCE/WRITE_ONCE as relaxed atomics: the same code on x86, and TSan
  * sees a marked access rather than a data race.  They are scheduling points
  * only through the primitives around them, as in the kernel.
+ *
+ * TSan does not model standalone fences, so the ordering that smp_mb() and
+ * friends give marked accesses is invisible to it.  Under TSan, marked
+ * accesses are acquire/release instead: no stronger than what the kernel's
+ * barriers provide the code that uses them, and visible to the tool.
+ * data_race() marks a read as intentionally racy (a statistic, a hint), as
+ * KCSAN's does.
  */
-#define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
-#define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
-#define ACCESS_ONCE(x)		(*(volatile typeof(x) *)&(x))
+#ifdef __SANITIZE_THREAD__
+#define __ONCE_LOAD		__ATOMIC_ACQUIRE
+#define __ONCE_STORE		__ATOMIC_RELEASE
+void AnnotateIgnoreReadsBegin(const char *file, int line);
+void AnnotateIgnoreReadsEnd(const char *file, int line);
+#define data_race(expr) ({						\
+	typeof(expr) __v;						\
+	AnnotateIgnoreReadsBegin(__FILE__, __LINE__);			\
+	__v = (expr);							\
+	AnnotateIgnoreReadsEnd(__FILE__, __LINE__);			\
+	__v;								\
+})
+#else
+#define __ONCE_LOAD		__ATOMIC_RELAXED
+#define __ONCE_STORE		__ATOMIC_RELAXED
 #define data_race(expr)		({ typeof(expr) __v; __v = (expr); __v; })
+#endif
+#define READ_ONCE(x)		__atomic_load_n(&(x), __ONCE_LOAD)
+#define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ONCE_STORE)
+#define ACCESS_ONCE(x)		(*(volatile typeof(x) *)&(x))
 
 #endif /* _LINUX_COMPILER_H */

@@ -43,8 +43,8 @@ static inline void __shim_spin_acquired(raw_spinlock_t *lock)
 {
 	struct task_struct *t = shim_current;
 
-	lock->owner = t;
-	lock->owner_cpu = t->cpu;
+	WRITE_ONCE(lock->owner, t);
+	WRITE_ONCE(lock->owner_cpu, t->cpu);
 }
 
 /*
@@ -115,15 +115,15 @@ static inline void do_raw_spin_unlock(raw_spinlock_t *lock)
 
 	if (unlikely(lock->magic != SPINLOCK_MAGIC))
 		shim_spin_bad_magic(lock, "unlock");
-	if (unlikely(!lock->locked || lock->owner != t))
+	if (unlikely(!READ_ONCE(lock->locked) || READ_ONCE(lock->owner) != t))
 		shim_bug(__FILE__, __LINE__, __func__,
 			 "spinlock %s: unlock of a lock %s (owner %s)",
 			 lock->name ? lock->name : "?",
 			 lock->locked ? "held by another task" : "not held",
 			 lock->owner ? lock->owner->comm : "none");
 	shim_lockdep_release_inline(lock);
-	lock->owner = NULL;
-	lock->owner_cpu = -1;
+	WRITE_ONCE(lock->owner, NULL);
+	WRITE_ONCE(lock->owner_cpu, -1);
 	shim_sched_point(SP_UNLOCK, lock);
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 }

@@ -51,8 +51,11 @@ extern void (*shim_sched_hook)(enum shim_point point, const volatile void *obj) 
 static inline void shim_sched_point(enum shim_point point,
 				    const volatile void *obj)
 {
-	if (__builtin_expect(shim_sched_hook != NULL, 0))
-		shim_sched_hook(point, obj);
+	void (*hook)(enum shim_point, const volatile void *) =
+		__atomic_load_n(&shim_sched_hook, __ATOMIC_RELAXED);
+
+	if (__builtin_expect(hook != NULL, 0))
+		hook(point, obj);
 }
 
 struct shim_held_lock {
