@@ -80,13 +80,13 @@ BROKEN = {
         ("broken_free_irqs_on", "percpu_ida", "free-without-irqs-off",
          "in preemptible|inconsistent lock state|recursion"),
         ("broken_spill_no_recheck", "percpu_ida", "spill-without-recheck",
-         "crash|out of range|double allocation|conservation"),
+         "crash|out of range|double allocation|conservation|sanitizer"),
         ("broken_refill_batch", "percpu_ida", "refill-a-whole-batch",
-         "crash|out of range|double allocation|conservation"),
+         "crash|out of range|double allocation|conservation|sanitizer"),
         ("broken_v1_pop", "percpu_ida_v1", "v1-pop-ignores-stealing",
-         "crash|out of range|double allocation|conservation"),
+         "crash|out of range|double allocation|conservation|sanitizer"),
         ("broken_v1_push", "percpu_ida_v1", "v1-push-ignores-stealing",
-         "crash|out of range|double allocation|conservation"),
+         "crash|out of range|double allocation|conservation|sanitizer"),
     ]
 }
 
