@@ -158,7 +158,9 @@ _build_lock = threading.Lock()
 
 
 def _make(args: list[str], san: str | None) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "MAKEFLAGS"}
+    # the compiler must not run with a sanitizer runtime preloaded into it
+    env = sanitizers.child_environment(None)
+    env.pop("MAKEFLAGS", None)
     env["SAN"] = san or ""
     proc = subprocess.run(
         ["make", "--no-print-directory", "-s", *args],

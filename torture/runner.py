@@ -418,7 +418,7 @@ def run_isolated(params: TortureParams, emit: Callable[[str], None] = print) -> 
             [sys.executable, "-m", "torture.child", json.dumps(asdict(p)), str(trace),
              str(result_file)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-            env={**os.environ, **sanitizers.environment(san)},
+            env=sanitizers.child_environment(san),
         )
         assert child.stdout is not None
         tail: list[str] = []

@@ -40,3 +40,15 @@ def environment(san: str | None) -> dict[str, str]:
     if san in RUNTIME:
         env["LD_PRELOAD"] = _runtime_path(RUNTIME[san])
     return env
+
+
+def child_environment(san: str | None) -> dict[str, str]:
+    """This process's environment for a child that loads a @san image (or a
+    plain one): no sanitizer runtime or options inherited from here."""
+    env = {k: v for k, v in os.environ.items()
+           if k != "LD_PRELOAD" and not k.endswith("SAN_OPTIONS")}
+    if san:
+        env["SAN"] = san
+    else:
+        env.pop("SAN", None)
+    return {**env, **environment(san)}

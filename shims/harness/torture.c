@@ -699,6 +699,9 @@ SHIM_EXPORT int hk_torture_pause(int *sleepers)
 
 	*sleepers = 0;
 	__atomic_store_n(&pause_req, 1, __ATOMIC_SEQ_CST);
+	/* an interrupt that began before the pause is still running */
+	if (__atomic_load_n(&irqs_running, __ATOMIC_SEQ_CST))
+		return 0;
 	for (int i = 0; i < params.nr_tasks; i++) {
 		if (__atomic_load_n(&tasks[i].paused, __ATOMIC_ACQUIRE)) {
 			quiet++;
