@@ -211,6 +211,9 @@ void shim_spin_lock_slow(struct raw_spinlock *lock)
 					 "interrupted on this CPU (%d)",
 					 lock->name, owner->comm, owner->pid,
 					 t->cpu);
+			/* spinning with irqs on takes interrupts, as on hardware */
+			if (!t->irqs_off)
+				shim_sched_point(SP_RELAX, lock);
 			__builtin_ia32_pause();
 			if ((++spins & 63) == 0) {
 				sched_yield();

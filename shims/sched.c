@@ -491,6 +491,22 @@ SHIM_EXPORT void hk_signal(struct task_struct *t, int fatal)
 	shim_try_to_wake_up(t, TASK_INTERRUPTIBLE | (fatal ? TASK_WAKEKILL : 0));
 }
 
+/* How long the longest sleeper has slept, in ms: the stall watchdog's poll. */
+SHIM_EXPORT long hk_longest_sleep_ms(void)
+{
+	uint64_t now = shim_now_ns(), longest = 0;
+
+	pthread_mutex_lock(&tasks_lock);
+	for (int i = 0; i < nr_tasks; i++) {
+		uint64_t since = READ_ONCE(all_tasks[i]->sleep_since_ns);
+
+		if (since && now > since && now - since > longest)
+			longest = now - since;
+	}
+	pthread_mutex_unlock(&tasks_lock);
+	return longest / 1000000;
+}
+
 /* The tasks queued on @wq, if its lock can be had (a dump must not hang). */
 static size_t dump_wait_queue(const struct wait_queue_head *wq, char *buf,
 			      size_t len)

@@ -102,6 +102,7 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_task_set_fail_nth": (None, [ctypes.c_void_p, ctypes.c_uint]),
     "hk_task_fail_nth": (ctypes.c_uint, [ctypes.c_void_p]),
     "hk_task_dump": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]),
+    "hk_longest_sleep_ms": (ctypes.c_long, []),
     "hk_signal": (None, [ctypes.c_void_p, ctypes.c_int]),
     "hk_report_count": (ctypes.c_int, []),
     "hk_report_get": (ctypes.c_int, [ctypes.c_int, ctypes.POINTER(HkReport)]),

@@ -11,7 +11,6 @@ import ctypes
 import json
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -249,8 +248,7 @@ class Campaign:
 
     def check_stall(self) -> None:
         """A task asleep past stall_timeout while tags are free: a lost wakeup."""
-        dump = self.kernel.task_dump()
-        longest = max((float(x) for x in re.findall(r"asleep ([\d.]+) s", dump)), default=0.0)
+        longest = self.kernel.lib.hk_longest_sleep_ms() / 1000
         if longest <= self.p.stall_timeout:
             return
         if self.kernel.features & cabi.FEAT_FREE_TAGS:
@@ -260,7 +258,7 @@ class Campaign:
         else:
             free = -1
         raise Failure(f"stall: a task has slept {longest:.1f} s with {free} tags free "
-                      f"(lost wakeup?)\n  every task:\n{dump}")
+                      f"(lost wakeup?)\n  every task:\n{self.kernel.task_dump()}")
 
     # ---- hotplug ----
 
