@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -64,6 +65,14 @@ class Background:
 @pytest.fixture
 def background() -> Callable[[Callable[[], Any]], Background]:
     return Background
+
+
+def wait_for_state(task: Any, state: int, seconds: float = 5.0) -> None:
+    """Wait (bounded) until a task sleeps in @state."""
+    deadline = time.monotonic() + seconds
+    while task.state != state and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert task.state == state, f"task never reached state {state}"
 
 
 @pytest.hookimpl(wrapper=True)

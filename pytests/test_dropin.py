@@ -9,6 +9,7 @@ from pathlib import Path
 
 import gfp_generation
 import pytest
+from conftest import wait_for_state
 
 from torture import Kernel, NoTags, Unsupported, images, runner
 from torture.errors import BuildError, GenerationError, InvalidArgument
@@ -63,8 +64,7 @@ def test_gfp_generation_is_detected_and_driven(dropin_env, make_kernel, tmp_path
         pool.alloc(cpu=0)
     sleeper = k.task("sleeper")
     bg = background(lambda: pool.alloc(cpu=0, state=TASK_UNINTERRUPTIBLE, task=sleeper))
-    while sleeper.state != TASK_UNINTERRUPTIBLE:
-        pass
+    wait_for_state(sleeper, TASK_UNINTERRUPTIBLE)
     pool.free(tags[5], cpu=1)
     assert bg.outcome() == tags[5]
     for missing in (lambda: pool.alloc(state=TASK_INTERRUPTIBLE), pool.for_each_free,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import wait_for_state
 
 from torture import images, runner
 
@@ -37,8 +38,7 @@ def test_a_cpu_can_go_down_while_a_task_sleeps_on_it(make_kernel, background):
     held = [pool.alloc(cpu=0), pool.alloc(cpu=0)]
     sleeper = k.task("sleeper")
     bg = background(lambda: pool.alloc(cpu=1, state=TASK_UNINTERRUPTIBLE, task=sleeper))
-    while sleeper.state != TASK_UNINTERRUPTIBLE:
-        pass
+    wait_for_state(sleeper, TASK_UNINTERRUPTIBLE)
     k.cpu_down(1)
     pool.free(held[0], cpu=0)
     assert bg.outcome() == held[0]  # it woke, and ran on CPU 0

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import random
-import time
 
 import pytest
+from conftest import wait_for_state
 
 from torture import Interrupted, InvalidArgument, KernelBug, NoTags, OutOfMemory
 from torture.kernel import TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE
-
-
-def wait_for_state(task, state, seconds=5.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while task.state != state and time.monotonic() < deadline:
-        time.sleep(0.001)
-    assert task.state == state, f"task never reached state {state}"
 
 
 def test_every_tag_allocatable_once(make_kernel, allocator):

@@ -9,6 +9,7 @@ import textwrap
 import time
 
 import pytest
+from conftest import wait_for_state
 
 from torture import Interrupted, KernelBug
 from torture.kernel import TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE
@@ -23,10 +24,7 @@ def test_sleeper_woken_from_another_vcpu(make_kernel, background):
     k = make_kernel()
     sleeper = k.task("sleeper")
     bg = background(lambda: k.selftest("wait_cond", cpu=0, task=sleeper))
-    deadline = time.monotonic() + 5
-    while sleeper.state != TASK_UNINTERRUPTIBLE and time.monotonic() < deadline:
-        time.sleep(0.001)
-    assert sleeper.state == TASK_UNINTERRUPTIBLE
+    wait_for_state(sleeper, TASK_UNINTERRUPTIBLE)
     assert not bg.done(0.05), "the waiter returned before the condition was set"
     assert k.selftest("set_cond", cpu=1, arg=1) == 1  # one task woken
     assert bg.outcome() in (0, 1)
@@ -53,9 +51,7 @@ def test_interruptible_sleeper_gets_erestartsys_on_signal(make_kernel, backgroun
     k = make_kernel()
     sleeper = k.task("sleeper")
     bg = background(lambda: k.selftest("wait_cond", cpu=0, arg=1, task=sleeper))
-    deadline = time.monotonic() + 5
-    while sleeper.state != TASK_INTERRUPTIBLE and time.monotonic() < deadline:
-        time.sleep(0.001)
+    wait_for_state(sleeper, TASK_INTERRUPTIBLE)
     sleeper.signal()
     assert bg.outcome() == -512
     assert sleeper.state == TASK_RUNNING
@@ -65,9 +61,7 @@ def test_uninterruptible_sleeper_ignores_signals(make_kernel, background):
     k = make_kernel()
     sleeper = k.task("sleeper")
     bg = background(lambda: k.selftest("wait_cond", cpu=0, task=sleeper))
-    deadline = time.monotonic() + 5
-    while sleeper.state != TASK_UNINTERRUPTIBLE and time.monotonic() < deadline:
-        time.sleep(0.001)
+    wait_for_state(sleeper, TASK_UNINTERRUPTIBLE)
     sleeper.signal()
     assert not bg.done(0.1)
     k.selftest("set_cond", cpu=1, arg=1)
@@ -149,9 +143,7 @@ def test_tasks_on_an_offlined_cpu_migrate(make_kernel, background):
     k = make_kernel(nr_cpus=2)
     sleeper = k.task("sleeper")
     bg = background(lambda: k.selftest("wait_cond", cpu=1, task=sleeper))
-    deadline = time.monotonic() + 5
-    while sleeper.state != TASK_UNINTERRUPTIBLE and time.monotonic() < deadline:
-        time.sleep(0.001)
+    wait_for_state(sleeper, TASK_UNINTERRUPTIBLE)
     k.cpu_down(1)
     k.selftest("set_cond", cpu=0, arg=1)
     assert bg.outcome() == 0  # it woke on CPU 0

@@ -337,19 +337,13 @@ void shim_check_return_to_user(struct task_struct *t)
 			 t->comm, t->pid);
 }
 
-/**
- * hk_call() - run @fn(@arg) as task @t on vCPU @cpu
- * @t: the task; its vCPU token is taken for the call and given back after
- * @cpu: the vCPU to start on (a sleep may move the task elsewhere)
- * @fn: kernel code to run
- * @arg: its argument
- * @ret: where the result goes
- *
- * Return: 0, -ENODEV for an offline vCPU, -EINVAL for a bad vCPU number,
- * -HK_EDEAD when the kernel is dead, -HK_EBUG when the call hit a BUG.
+/*
+ * One entry from outside: take @cpu as @t, run @fn there (as a hard interrupt
+ * handler with @irq), come back the way user space expects.  A BUG inside
+ * longjmps here; the kernel is dead then, and we only let go of the vCPU.
  */
-SHIM_EXPORT int hk_call(struct task_struct *t, int cpu, long (*fn)(void *),
-			void *arg, long *ret)
+static int harness_entry(struct task_struct *t, int cpu, bool irq,
+			 long (*fn)(void *), void *arg, long *ret)
 {
 	struct task_struct *saved_current = shim_current;
 	void *saved_jmp = t->bug_jmp;
@@ -371,12 +365,25 @@ SHIM_EXPORT int hk_call(struct task_struct *t, int cpu, long (*fn)(void *),
 		err = -HK_EBUG;
 		goto out;
 	}
+	if (irq) {
+		t->preempt_count += HARDIRQ_OFFSET;
+		t->irqs_off = 1;
+		shim_trace("irq_enter", cpu, 0);
+	}
 	*ret = fn(arg);
+	if (irq) {
+		t->preempt_count -= HARDIRQ_OFFSET;
+		t->irqs_off = 0;
+	}
 	shim_check_return_to_user(t);
-	/* the signal is delivered on the way back to user space */
+	/* a signal is delivered on the way back to user space */
 	__atomic_store_n(&t->sigpending, 0, __ATOMIC_SEQ_CST);
 	err = 0;
 out:
+	if (irq) {
+		t->preempt_count = 0;
+		t->irqs_off = 0;
+	}
 	if (t->vcpu)
 		shim_task_leave(t);
 	t->bug_jmp = saved_jmp;
@@ -385,7 +392,28 @@ out:
 }
 
 /**
+ * hk_call() - run @fn(@arg) as task @t on vCPU @cpu
+ * @t: the task; its vCPU token is taken for the call and given back after
+ * @cpu: the vCPU to start on (a sleep may move the task elsewhere)
+ * @fn: kernel code to run
+ * @arg: its argument
+ * @ret: where the result goes
+ *
+ * Return: 0, -ENODEV for an offline vCPU, -EINVAL for a bad vCPU number,
+ * -HK_EDEAD when the kernel is dead, -HK_EBUG when the call hit a BUG.
+ */
+SHIM_EXPORT int hk_call(struct task_struct *t, int cpu, long (*fn)(void *),
+			void *arg, long *ret)
+{
+	return harness_entry(t, cpu, false, fn, arg, ret);
+}
+
+/**
  * hk_irq_call() - run @fn(@arg) as a hard interrupt handler on vCPU @cpu
+ * @cpu: the vCPU
+ * @fn: the handler
+ * @arg: its argument
+ * @ret: where its result goes
  *
  * The vCPU is taken when its current task lets go of it (an interrupt cannot
  * preempt a section with irqs off) and the handler runs as its idle task in
@@ -393,43 +421,9 @@ out:
  */
 SHIM_EXPORT int hk_irq_call(int cpu, long (*fn)(void *), void *arg, long *ret)
 {
-	struct task_struct *saved_current = shim_current;
-	struct task_struct *t;
-	jmp_buf jb;
-	int err;
-
 	if (cpu < 0 || cpu >= (int)nr_cpu_ids)
 		return -EINVAL;
-	if (__atomic_load_n(&shim_kernel_dead, __ATOMIC_ACQUIRE))
-		return -HK_EDEAD;
-	t = &shim_vcpus[cpu].idle;
-	shim_current = t;
-	err = shim_task_enter(t, cpu);
-	if (err) {
-		shim_current = saved_current;
-		return err == -EDEADLK ? -HK_EDEAD : err;
-	}
-	t->bug_jmp = &jb;
-	if (setjmp(jb)) {
-		err = -HK_EBUG;
-		goto out;
-	}
-	t->preempt_count += HARDIRQ_OFFSET;
-	t->irqs_off = 1;
-	shim_trace("irq_enter", cpu, 0);
-	*ret = fn(arg);
-	t->preempt_count -= HARDIRQ_OFFSET;
-	t->irqs_off = 0;
-	shim_check_return_to_user(t);
-	err = 0;
-out:
-	t->preempt_count = 0;
-	t->irqs_off = 0;
-	if (t->vcpu)
-		shim_task_leave(t);
-	t->bug_jmp = NULL;
-	shim_current = saved_current;
-	return err;
+	return harness_entry(&shim_vcpus[cpu].idle, cpu, true, fn, arg, ret);
 }
 
 /* Real sleeps and wakeups, and the per-task operation counters summed. */
