@@ -109,6 +109,9 @@ else
 IMG_C     := $(IMG_SRC)
 IMG_OVER  := $(IMG_DIR)/include
 endif
+# fail_function: the allocator's entry points, wrapped at link time
+IMG_INIT  := $(if $(filter 312,$(IMG_GEN)),percpu_ida_init,__percpu_ida_init)
+IMG_WRAP  := -Wl,--wrap=percpu_ida_alloc -Wl,--wrap=$(IMG_INIT)
 IMG_CFLAGS := -I$(IMG_OVER) $(KPORT_INC) $(SHIM_INC) -DPIDA_GEN=$(IMG_GEN) \
 	      '-DPIDA_HEADER="linux/$(IMG_HNAME)"'
 
@@ -139,7 +142,8 @@ $(IMG_DIR)/%.o: shims/harness/%.c $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
 $(BUILD)/images/$(IMG).so: $(IMG_DIR)/alloc.o $(patsubst shims/harness/%.c,$(IMG_DIR)/%.o,$(HARNESS_SRCS)) $(RUNTIME_OBJS) $(TLS_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) -shared -o $@ $(filter %.o,$^) -L$(BUILD) -lshimcurrent -ldl
+	$(Q)$(CC) $(CFLAGS) -shared -o $@ $(filter %.o,$^) -L$(BUILD) -lshimcurrent -ldl \
+		$(IMG_WRAP)
 
 -include $(IMG_DIR)/*.d
 endif

@@ -89,6 +89,9 @@ void shim_mem_stats(struct hk_mem_stats *st);
 int shim_pcpu_cpu_of(const volatile void *addr);
 size_t shim_mem_leaks(char *buf, size_t len);
 
+/* fault.c */
+long shim_faults_injected(void);
+
 /* hotplug.c */
 void shim_hotplug_boot(void);
 int shim_do_cpu_down(unsigned int cpu);

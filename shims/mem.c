@@ -36,7 +36,6 @@ struct obj_hdr {
 static LIST_HEAD(live_objs);
 static long live_count[OBJ_NR_KINDS];
 static long live_bytes[OBJ_NR_KINDS];
-static long injected;
 static pthread_mutex_t mem_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const kind_names[] = { "kmalloc", "pages", "percpu" };
@@ -80,23 +79,6 @@ static struct obj_hdr *find_obj(const void *ptr, enum obj_kind kind)
 	}
 	pthread_mutex_unlock(&mem_lock);
 	return found;
-}
-
-bool shim_should_fail_alloc(int point, size_t size, unsigned long gfp)
-{
-	struct task_struct *t = shim_current;
-
-	if (gfp & __GFP_NOFAIL)
-		return false;
-	/* fail-nth: the nth injectable call of this task fails, once */
-	if (t && t->fail_nth && !(t->flags & PF_IDLE)) {
-		if (--t->fail_nth == 0) {
-			__atomic_fetch_add(&injected, 1, __ATOMIC_RELAXED);
-			shim_trace("fail_nth", point, (long)size);
-			return true;
-		}
-	}
-	return false;
 }
 
 static void check_alloc_context(gfp_t flags, const char *func)
@@ -335,7 +317,7 @@ void shim_mem_stats(struct hk_mem_stats *st)
 	st->page_bytes = live_bytes[OBJ_PAGE];
 	st->percpu_objs = live_count[OBJ_PERCPU];
 	st->percpu_bytes = live_bytes[OBJ_PERCPU];
-	st->injected = injected;
+	st->injected = shim_faults_injected();
 	pthread_mutex_unlock(&mem_lock);
 }
 

@@ -68,12 +68,14 @@ class HkTortureParams(ctypes.Structure):
         ("irq_interval_us", ctypes.c_int),
         ("signal_interval_us", ctypes.c_int),
         ("shuffle_interval_us", ctypes.c_int),
+        ("injected_errno", ctypes.c_int),
         ("seed", ctypes.c_ulong),
     ]
 
 
 TORTURE_STATS = ("ops", "allocs", "frees", "enospc", "sleeping_allocs", "restarts",
-                 "cross_frees", "irqs", "irq_allocs", "signals", "migrations", "errors")
+                 "cross_frees", "irqs", "irq_allocs", "signals", "migrations", "injected",
+                 "errors")
 
 
 class HkTortureStats(ctypes.Structure):
@@ -104,6 +106,10 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_task_dump": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]),
     "hk_longest_sleep_ms": (ctypes.c_long, []),
     "hk_signal": (None, [ctypes.c_void_p, ctypes.c_int]),
+    "hk_fault_write": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_char_p]),
+    "hk_fault_read": (ctypes.c_long, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]),
+    "hk_task_make_it_fail": (None, [ctypes.c_void_p, ctypes.c_int]),
+    "hk_fault_suspend": (None, [ctypes.c_int]),
     "hk_report_count": (ctypes.c_int, []),
     "hk_report_get": (ctypes.c_int, [ctypes.c_int, ctypes.POINTER(HkReport)]),
     "hk_dmesg": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]),

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from torture import cabi, images, sanitizers
+from torture import cabi, faults, images, sanitizers
 from torture.errors import (
     HarnessError,
     Interrupted,
@@ -72,6 +72,10 @@ class Task:
     def signal(self, fatal: bool = False) -> None:
         """Send a signal: pending until the task returns to user space."""
         self.kernel.lib.hk_signal(self.ptr, int(fatal))
+
+    def make_it_fail(self, on: bool = True) -> None:
+        """The flag a fault point's task-filter looks for."""
+        self.kernel.lib.hk_task_make_it_fail(self.ptr, int(on))
 
     def fail_nth(self, n: int) -> None:
         """Make this task's n-th injectable allocation fail (0 disarms)."""
@@ -228,6 +232,29 @@ class Kernel:
     def leaks(self) -> str:
         """kmemleak-style lines for every live object, with the allocating function."""
         return symbolize(cabi.text(self.lib.hk_mem_leaks), self.image)
+
+    # ---- fault injection ----
+
+    def fault_write(self, path: str, value: object) -> None:
+        """Write a knob, as to debugfs: fault_write("failslab/probability", 10)."""
+        rc = self.lib.hk_fault_write(path.encode(), str(value).encode())
+        if rc == -errno.ENOENT:
+            raise InvalidArgument(f"no fault knob {path!r}")
+        if rc:
+            raise InvalidArgument(f"bad value {value!r} for fault knob {path!r}")
+
+    def fault_read(self, point: str) -> dict[str, str]:
+        """A point's knobs and its injection count, as debugfs shows them."""
+        buf = ctypes.create_string_buffer(1024)
+        if self.lib.hk_fault_read(point.encode(), buf, len(buf)) < 0:
+            raise InvalidArgument(f"unknown fault point {point!r}")
+        return dict(line.split(" ", 1) for line in buf.value.decode().splitlines())
+
+    def inject(self, spec: str | faults.FaultSpec) -> None:
+        """Arm a fault: inject("failslab:probability=10,times=5")."""
+        parsed = faults.parse(spec) if isinstance(spec, str) else spec
+        for knob, value in parsed.knobs:
+            self.fault_write(f"{parsed.point}/{knob}", value)
 
     def set_lockup_timeout(self, ms: int) -> None:
         self.lib.hk_set_lockup_timeout(ms)

@@ -11,6 +11,7 @@ import ctypes
 import json
 import os
 import random
+import shlex
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from torture import cabi, crash, images, sanitizers
+from torture import cabi, crash, faults, images, sanitizers
 from torture.errors import HarnessError, InvalidArgument, KernelBug, KernelDead
 from torture.kernel import MAX_CPUS, TASK_RUNNING, TASK_UNINTERRUPTIBLE, Kernel, Pool
 
@@ -57,6 +58,9 @@ class TortureParams:
                              "at quiescence, they resume")
     delay: int = _p(0, "per-mille of scheduling points that spin for up to 2 us (seeded)")
     stall_timeout: float = _p(10.0, "s a sleeper may sleep while tags are free")
+    fault: str = _p("", "faults to arm once the pool is up, ';'-separated: "
+                        "failslab:probability=10,times=5;fail_function:inject=percpu_ida_alloc,"
+                        "retval=-12,probability=1,times=-1")
     slice: int = _p(64, "operations per kernel entry before a task lets its vCPU go")
     stat_interval: float = _p(2.0, "s between stats lines")
     seed: int = _p(0, "random seed (0: pick one and print it)")
@@ -75,6 +79,7 @@ class TortureParams:
             value = getattr(self, f.name)
             if isinstance(value, (int, float)) and value < 0:
                 raise InvalidArgument(f"{f.name}={value} is negative")
+        faults.parse_many(self.fault)
         if not 1 <= self.hold <= 64:
             raise InvalidArgument(f"hold={self.hold} out of range: 1..64")
         if self.nr_tasks > 256:
@@ -91,7 +96,8 @@ class TortureParams:
 
     def command(self) -> str:
         """The command line that reruns exactly this run."""
-        args = " ".join(f"--{f.name} {getattr(self, f.name)}" for f in fields(self))
+        args = " ".join(f"--{f.name} {shlex.quote(str(getattr(self, f.name)))}"
+                        for f in fields(self) if f.name != "fault" or self.fault)
         return f"python -m torture run {args}"
 
 
@@ -151,6 +157,10 @@ class Campaign:
             irq_interval_us=int(p.irq_interval), signal_interval_us=int(p.signal_interval * 1000),
             shuffle_interval_us=int(p.shuffle_interval * 1000), seed=p.seed,
         )
+        for spec in faults.parse_many(p.fault):
+            self.kernel.inject(spec)
+            if spec.point == "fail_function" and ("inject", "percpu_ida_alloc") in spec.knobs:
+                cp.injected_errno = int(dict(spec.knobs).get("retval", "0"), 0)
         rc = self.kernel.lib.hk_torture_start(ctypes.byref(cp))
         if rc:
             raise HarnessError(f"torture parameters rejected ({rc}): {p}")
@@ -222,6 +232,7 @@ class Campaign:
                 return  # the stall check or the C side will say why
             time.sleep(0.001)
         owned = {t for t, o in enumerate(self.owners()) if o}
+        lib.hk_fault_suspend(1)  # the checks' own calls must not be failed
         try:
             self.check_conservation(owned)
             if sleepers.value:
@@ -229,6 +240,7 @@ class Campaign:
             else:
                 self.check_availability(owned)
         finally:
+            lib.hk_fault_suspend(0)
             lib.hk_torture_resume()
         self.hotplug["stutters"] += 1
 
@@ -310,6 +322,7 @@ class Campaign:
         if self.down:
             self.kernel.cpu_up(self.down[0])
             self.down = None
+        self.kernel.lib.hk_fault_suspend(1)
         try:
             self.check_conservation(set())
             if not self.kernel.features & cabi.FEAT_FOR_EACH_FREE:

@@ -58,6 +58,55 @@ SHIM_EXPORT int hk_generation(void)
 	return PIDA_GEN;
 }
 
+/*
+ * fail_function: the image is linked with --wrap for the allocator's entry
+ * points, so every caller outside the allocator's own file (this adapter, a
+ * driver) goes through these, and an armed fault makes them return its errno
+ * without the allocator's source being touched.
+ */
+#if PIDA_GEN >= 314
+int __real_percpu_ida_alloc(struct percpu_ida *pool, int state);
+
+int __wrap_percpu_ida_alloc(struct percpu_ida *pool, int state)
+{
+	long err = shim_fail_function("percpu_ida_alloc");
+
+	return err ? err : __real_percpu_ida_alloc(pool, state);
+}
+#else
+int __real_percpu_ida_alloc(struct percpu_ida *pool, gfp_t gfp);
+
+int __wrap_percpu_ida_alloc(struct percpu_ida *pool, gfp_t gfp)
+{
+	long err = shim_fail_function("percpu_ida_alloc");
+
+	return err ? err : __real_percpu_ida_alloc(pool, gfp);
+}
+#endif
+
+#if PIDA_GEN >= 313
+int __real___percpu_ida_init(struct percpu_ida *pool, unsigned long nr_tags,
+			     unsigned long max_size, unsigned long batch_size);
+
+int __wrap___percpu_ida_init(struct percpu_ida *pool, unsigned long nr_tags,
+			     unsigned long max_size, unsigned long batch_size)
+{
+	long err = shim_fail_function("__percpu_ida_init");
+
+	return err ? err : __real___percpu_ida_init(pool, nr_tags, max_size,
+						     batch_size);
+}
+#else
+int __real_percpu_ida_init(struct percpu_ida *pool, unsigned long nr_tags);
+
+int __wrap_percpu_ida_init(struct percpu_ida *pool, unsigned long nr_tags)
+{
+	long err = shim_fail_function("percpu_ida_init");
+
+	return err ? err : __real_percpu_ida_init(pool, nr_tags);
+}
+#endif
+
 long hk_alloc_tag(struct hk_pool *pool, int state)
 {
 #if PIDA_GEN >= 314

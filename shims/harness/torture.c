@@ -41,6 +41,7 @@ struct hk_torture_params {
 	int irq_interval_us;	/* between interrupts (0: none) */
 	int signal_interval_us;	/* between signals to a random task (0: none) */
 	int shuffle_interval_us; /* between task migrations (0: none) */
+	int injected_errno;	/* an armed fail_function makes alloc return it */
 	unsigned long seed;
 };
 
@@ -56,6 +57,7 @@ struct hk_torture_stats {
 	long irq_allocs;
 	long signals;
 	long migrations;
+	long injected;
 	long errors;
 };
 
@@ -338,6 +340,10 @@ static void do_alloc(struct torture_task *tt, uint64_t r)
 		tt->st.sleeping_allocs++;
 	}
 	tag = hk_alloc_tag(params.pool, state);
+	if (params.injected_errno && tag == params.injected_errno) {
+		tt->st.injected++;
+		return;
+	}
 	if (tag == -ENOSPC && state == TASK_RUNNING) {
 		tt->st.enospc++;
 		return;
@@ -399,7 +405,7 @@ static void torture_irq(int cpu)
 		goto out;
 	}
 	tag = hk_alloc_tag(params.pool, TASK_RUNNING);
-	if (tag == -ENOSPC) {
+	if (tag == -ENOSPC || (params.injected_errno && tag == params.injected_errno)) {
 		ic->st.enospc++;
 		goto out;
 	}

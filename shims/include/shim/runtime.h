@@ -94,6 +94,7 @@ struct task_struct {
 
 #define PF_IDLE			0x00000002
 #define PF_HARNESS		0x00000004
+#define PF_MAKE_IT_FAIL		0x00000008
 
 struct vcpu {
 	int token;		/* futex word: 0 free, 1 held, 2 held + waiters */
@@ -188,6 +189,8 @@ enum shim_fault_point {
 	SHIM_FAIL_SLAB,
 	SHIM_FAIL_PAGE,
 	SHIM_FAIL_PERCPU,
+	SHIM_FAIL_FUNCTION,
 };
+long shim_fail_function(const char *func);
 
 #endif /* _SHIM_RUNTIME_H */

@@ -1,0 +1,72 @@
+"""Fault specs: "failslab:probability=10,times=5", checked before they reach C.
+
+The attach points and knobs mirror the kernel's debugfs fault-injection
+files; shims/fault.c is the other side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torture.errors import InvalidArgument
+
+POINTS = ("failslab", "fail_page_alloc", "fail_percpu", "fail_function")
+COMMON = ("probability", "interval", "times", "space", "verbose", "task-filter", "seed")
+KNOBS = {
+    "failslab": (*COMMON, "ignore-gfp-wait"),
+    "fail_page_alloc": (*COMMON, "ignore-gfp-wait"),
+    "fail_percpu": (*COMMON, "ignore-gfp-wait"),
+    "fail_function": (*COMMON, "inject", "retval"),
+}
+FUNCTIONS = ("percpu_ida_alloc", "__percpu_ida_init", "percpu_ida_init")
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    point: str
+    knobs: tuple[tuple[str, str], ...]
+
+    def __str__(self) -> str:
+        return f"{self.point}:" + ",".join(f"{k}={v}" for k, v in self.knobs)
+
+
+def _check(point: str, knob: str, value: str) -> None:
+    if knob == "inject":
+        if value not in FUNCTIONS:
+            raise InvalidArgument(f"fail_function can inject {', '.join(FUNCTIONS)}, "
+                                  f"not {value!r}")
+        return
+    try:
+        number = int(value, 0)
+    except ValueError:
+        raise InvalidArgument(f"{point}/{knob}={value!r} is not an integer") from None
+    limits = {"probability": (0, 100), "interval": (1, None), "times": (-1, None),
+              "space": (0, None), "retval": (-4095, 0)}
+    low, high = limits.get(knob, (None, None))
+    if (low is not None and number < low) or (high is not None and number > high):
+        span = f"{low}..{high}" if high is not None else f">= {low}"
+        raise InvalidArgument(f"{point}/{knob}={number} out of range ({span})")
+
+
+def parse(text: str) -> FaultSpec:
+    """One spec: POINT:KNOB=VALUE,KNOB=VALUE..."""
+    point, sep, rest = text.strip().partition(":")
+    if point not in POINTS:
+        raise InvalidArgument(f"unknown fault point {point!r}; use one of {', '.join(POINTS)}")
+    knobs = []
+    for item in filter(None, rest.split(",")) if sep else []:
+        knob, eq, value = item.partition("=")
+        knob, value = knob.strip(), value.strip()
+        if not eq or not value:
+            raise InvalidArgument(f"malformed fault knob {item!r} in {text!r}: use knob=value")
+        if knob not in KNOBS[point]:
+            raise InvalidArgument(f"unknown knob {knob!r} for {point}; "
+                                  f"known: {', '.join(KNOBS[point])}")
+        _check(point, knob, value)
+        knobs.append((knob, value))
+    return FaultSpec(point, tuple(knobs))
+
+
+def parse_many(text: str) -> list[FaultSpec]:
+    """Several specs separated by ';' (the torture flag --fault)."""
+    return [parse(part) for part in text.split(";") if part.strip()]
