@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +15,9 @@ from torture.errors import Unsupported
 from torture.kernel import Kernel
 
 ALLOCATORS = sorted(images.allocators())
+
+# hypothesis profiles live in test_model.py; pick one with HYPOTHESIS_PROFILE
+os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
 
 
 @pytest.fixture

@@ -1,0 +1,155 @@
+"""Model-based tests: hypothesis drives each allocator through random
+operations against a reference model of owned tags, checking the invariants
+after every step.  Profiles: `ci` (the default, fast) and `thorough`
+(HYPOTHESIS_PROFILE=thorough)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from torture import images
+from torture.errors import Interrupted, NoTags, OutOfMemory
+from torture.kernel import TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE, Kernel
+
+settings.register_profile("ci", max_examples=15, stateful_step_count=30, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=300, stateful_step_count=80,
+                          deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+NR_CPUS, NR_TAGS = 3, 10
+
+
+class AllocatorMachine(RuleBasedStateMachine):
+    """One kernel, one pool; the pool's ledger is the model of owned tags."""
+
+    allocator = "percpu_ida"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kernel = Kernel(self.allocator, NR_CPUS)
+        self.pool = self.kernel.pool(NR_TAGS, 4, 2)
+        self.armed = False  # an injected alloc failure waits for the next alloc
+
+    def teardown(self) -> None:
+        self.kernel.close()
+
+    def online(self) -> list[int]:
+        return self.kernel.online_cpus()
+
+    def free_count(self) -> int:
+        return NR_TAGS - len(self.pool.owned)
+
+    # ---- rules ----
+
+    @rule(data=st.data(), irq=st.booleans())
+    def alloc_nonblocking(self, data: st.DataObject, irq: bool) -> None:
+        cpu = data.draw(st.sampled_from(self.online()))
+        try:
+            self.pool.alloc(cpu=cpu, state=TASK_RUNNING, irq=irq)
+        except NoTags:
+            assert self.armed or self.free_count() == 0, "ENOSPC with tags free"
+        except OutOfMemory:
+            assert self.armed, "an allocation failed that nobody made fail"
+        self.armed = False
+
+    @precondition(lambda self: NR_TAGS - len(self.pool.owned) > 0 and not self.armed)
+    @rule(data=st.data(), state=st.sampled_from([TASK_UNINTERRUPTIBLE, TASK_INTERRUPTIBLE]))
+    def alloc_sleeping_with_tags_free(self, data: st.DataObject, state: int) -> None:
+        """With a tag free anywhere a sleeping alloc gets one (stealing) at once."""
+        cpu = data.draw(st.sampled_from(self.online()))
+        self.pool.alloc(cpu=cpu, state=state)
+
+    @precondition(lambda self: bool(self.pool.owned))
+    @rule(data=st.data(), irq=st.booleans())
+    def free(self, data: st.DataObject, irq: bool) -> None:
+        tag = data.draw(st.sampled_from(sorted(self.pool.owned)))
+        cpu = data.draw(st.sampled_from(self.online()))  # often not where it came from
+        self.pool.free(tag, cpu=cpu, irq=irq)
+
+    @precondition(lambda self: len(self.kernel.online_cpus()) > 1)
+    @rule(data=st.data())
+    def cpu_down(self, data: st.DataObject) -> None:
+        self.kernel.cpu_down(data.draw(st.sampled_from(self.online())))
+
+    @precondition(lambda self: len(self.kernel.online_cpus()) < NR_CPUS)
+    @rule(data=st.data())
+    def cpu_up(self, data: st.DataObject) -> None:
+        offline = [c for c in range(NR_CPUS) if not self.kernel.online(c)]
+        self.kernel.cpu_up(data.draw(st.sampled_from(offline)))
+
+    @rule()
+    def inject_an_alloc_failure(self) -> None:
+        self.kernel.inject("fail_function:inject=percpu_ida_alloc,retval=-12,"
+                           "probability=100,times=1")
+        self.armed = True
+
+    @precondition(lambda self: NR_TAGS - len(self.pool.owned) == 0)
+    @rule(data=st.data())
+    def signal_a_sleeper(self, data: st.DataObject) -> None:
+        """No tag free: an interruptible sleeper sleeps, and a signal ends it."""
+        if self.armed:  # the sleeper would eat the injected failure
+            return
+        cpu = data.draw(st.sampled_from(self.online()))
+        sleeper = self.kernel.task("sleeper")
+        outcome: list[BaseException | int] = []
+
+        def sleep() -> None:
+            try:
+                outcome.append(self.pool.alloc(cpu=cpu, state=TASK_INTERRUPTIBLE, task=sleeper))
+            except BaseException as e:  # noqa: BLE001 - checked below
+                outcome.append(e)
+
+        thread = threading.Thread(target=sleep, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 5
+        while sleeper.state != TASK_INTERRUPTIBLE and time.monotonic() < deadline:
+            time.sleep(0.001)
+        sleeper.signal()
+        thread.join(5)
+        assert not thread.is_alive(), "the signalled sleeper did not wake"
+        assert len(outcome) == 1 and isinstance(outcome[0], Interrupted), outcome
+
+    # ---- invariants ----
+
+    @invariant()
+    def nothing_reported(self) -> None:
+        assert not self.kernel.reports(), self.kernel.reports()[0]
+
+    @invariant()
+    def conservation_as_a_set(self) -> None:
+        self.pool.check_conservation()  # iterator + owned == every tag, once
+        counted = sum(self.pool.free_tags(c) for c in range(NR_CPUS + 1))
+        assert counted == self.free_count()
+
+    @invariant()
+    def availability(self) -> None:
+        """Stealing makes the stranding bound zero at quiescence."""
+        if self.free_count() == 0 or self.armed:
+            return
+        cpu = self.online()[-1]
+        self.pool.free(self.pool.alloc(cpu=cpu), cpu=cpu)
+
+
+@pytest.mark.parametrize("allocator", sorted(images.allocators()))
+def test_model(allocator: str) -> None:
+    machine = type(f"Machine_{allocator}", (AllocatorMachine,), {"allocator": allocator})
+    machine.TestCase().runTest()
+
+
+def test_the_model_catches_a_broken_allocator() -> None:
+    """A free into an empty cache that leaves its CPU's bit clear strands tags
+    that no thief can see: the availability invariant says so."""
+    machine = type("Machine_broken", (AllocatorMachine,), {"allocator": "broken_no_cpumask_bit"})
+    with pytest.raises((AssertionError, NoTags, ExceptionGroup)) as info:
+        machine.TestCase().runTest()
+    assert "ENOSPC" in str(info.value) or any(
+        "ENOSPC" in str(e) for e in getattr(info.value, "exceptions", []))
