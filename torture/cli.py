@@ -8,8 +8,8 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from torture import images, report, runner
-from torture.errors import HarnessError
+from torture import fault_scripts, images, report, runner
+from torture.errors import HarnessError, InvalidArgument
 from torture.kernel import Kernel
 
 
@@ -86,6 +86,21 @@ def _cmd_bench_fastpath(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fault(args: argparse.Namespace) -> int:
+    if args.name == "list":
+        for script in fault_scripts.SCRIPTS.values():
+            print(f"{script.name:24s} {script.about}")
+        return 0
+    script = fault_scripts.SCRIPTS.get(args.name)
+    if script is None:
+        raise InvalidArgument(f"unknown fault script {args.name!r}; known: "
+                              f"{', '.join(fault_scripts.SCRIPTS)}")
+    print(f"--- {script.name} on {args.torture_type}: {script.about}")
+    ok = script.run(args.torture_type, lambda line: print(line, flush=True), args.quick)
+    print(f"--- {script.name}: {'SUCCESS' if ok else 'FAILURE'}")
+    return 0 if ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m torture",
@@ -101,9 +116,13 @@ def main(argv: list[str] | None = None) -> int:
                                 "spinlock stack, measured in the same run")
     bench.add_argument("--iters", type=int, default=500_000, help="pairs per round")
     bench.add_argument("--rounds", type=int, default=21, help="rounds of each, alternating")
+    fault = sub.add_parser("fault", help="a ready fault-injection scenario (`fault list`)")
+    fault.add_argument("name", help="the scenario, or `list`")
+    fault.add_argument("--torture_type", default="percpu_ida", help="allocator image")
+    fault.add_argument("--quick", action="store_true", help="a shorter version")
     args = parser.parse_args(argv)
     handlers = {"run": _cmd_run, "build": _cmd_build, "list": _cmd_list,
-                "bench-fastpath": _cmd_bench_fastpath}
+                "bench-fastpath": _cmd_bench_fastpath, "fault": _cmd_fault}
     try:
         return handlers[args.cmd](args)
     except HarnessError as e:
