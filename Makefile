@@ -20,6 +20,7 @@ SHIM_INC := -Ishims/include
 KPORT_INC := -Ikernel_port/include
 
 RUNTIME_SRCS := $(wildcard shims/*.c) shims/harness/selftest.c
+DRIVER_SRCS  := kernel_port/drivers/block/tagblk.c
 RUNTIME_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(RUNTIME_SRCS))
 HARNESS_SRCS := shims/harness/pida.c shims/harness/torture.c shims/harness/bench.c
 TLS_LIB      := $(BUILD)/libshimcurrent.so
@@ -115,7 +116,18 @@ IMG_WRAP  := -Wl,--wrap=percpu_ida_alloc -Wl,--wrap=$(IMG_INIT)
 IMG_CFLAGS := -I$(IMG_OVER) $(KPORT_INC) $(SHIM_INC) -DPIDA_GEN=$(IMG_GEN) \
 	      '-DPIDA_HEADER="linux/$(IMG_HNAME)"'
 
+# the driver includes <linux/percpu_ida.h>: whatever the image's header is
+# called, the overlay offers it under that name too
+ALIAS_HEADER = [ "$(IMG_HNAME)" = percpu_ida.h ] || \
+	cp $(IMG_OVER)/linux/$(IMG_HNAME) $(IMG_OVER)/linux/percpu_ida.h
+# the driver needs the 3.14+ API
+IMG_DRIVER := $(if $(filter 314,$(IMG_GEN)),$(IMG_DIR)/tagblk.o $(IMG_DIR)/tagblk_glue.o,)
+
 image: $(BUILD)/images/$(IMG).so
+
+$(IMG_DIR)/tagblk.o: $(DRIVER_SRCS) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS) kernel_port/include/linux/tagblk.h
+	@echo "  CC      $< [$(IMG)]"
+	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -MP -c $< -o $@
 
 ifdef IMG_PATCH
 $(IMG_C): $(IMG_SRC) $(IMG_HDR) $(IMG_PATCH)
@@ -123,12 +135,14 @@ $(IMG_C): $(IMG_SRC) $(IMG_HDR) $(IMG_PATCH)
 	$(Q)rm -rf $(IMG_TREE) && mkdir -p $(IMG_TREE)/lib $(IMG_OVER)/linux
 	$(Q)cp $(IMG_SRC) $(IMG_C) && cp $(IMG_HDR) $(IMG_OVER)/linux/$(IMG_HNAME)
 	$(Q)patch -s -p1 --no-backup-if-mismatch -d $(IMG_TREE) < $(abspath $(IMG_PATCH))
+	$(Q)$(ALIAS_HEADER)
 
 $(IMG_OVER)/linux/$(IMG_HNAME): $(IMG_C)
 else
 $(IMG_OVER)/linux/$(IMG_HNAME): $(IMG_HDR)
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
+	$(Q)$(ALIAS_HEADER)
 endif
 
 $(IMG_DIR)/alloc.o: $(IMG_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
@@ -139,7 +153,7 @@ $(IMG_DIR)/%.o: shims/harness/%.c $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
 	@echo "  CC      $< [$(IMG)]"
 	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/images/$(IMG).so: $(IMG_DIR)/alloc.o $(patsubst shims/harness/%.c,$(IMG_DIR)/%.o,$(HARNESS_SRCS)) $(RUNTIME_OBJS) $(TLS_LIB)
+$(BUILD)/images/$(IMG).so: $(IMG_DIR)/alloc.o $(patsubst shims/harness/%.c,$(IMG_DIR)/%.o,$(HARNESS_SRCS)) $(IMG_DRIVER) $(RUNTIME_OBJS) $(TLS_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -shared -o $@ $(filter %.o,$^) -L$(BUILD) -lshimcurrent -ldl \

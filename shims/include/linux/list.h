@@ -85,6 +85,11 @@ static inline int list_empty_careful(const struct list_head *head)
 #define list_entry(ptr, type, member)	container_of(ptr, type, member)
 #define list_first_entry(ptr, type, member) \
 	list_entry((ptr)->next, type, member)
+#define list_first_entry_or_null(ptr, type, member) ({		\
+	struct list_head *__head = (ptr);				\
+	struct list_head *__pos = READ_ONCE(__head->next);		\
+	__pos != __head ? list_entry(__pos, type, member) : NULL;	\
+})
 #define list_next_entry(pos, member) \
 	list_entry((pos)->member.next, typeof(*(pos)), member)
 #define list_for_each(pos, head) \
