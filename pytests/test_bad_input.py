@@ -115,3 +115,26 @@ def test_ownership_ledger_catches_a_free_of_an_unowned_tag(make_kernel):
 def test_unknown_selftest(make_kernel):
     with pytest.raises(InvalidArgument, match="no such selftest"):
         make_kernel().selftest("nope")
+
+
+def test_zero_tags_is_enomem_with_the_kernels_warning(make_kernel):
+    from torture import OutOfMemory
+
+    k = make_kernel()
+    with pytest.raises(OutOfMemory):
+        k.pool(0)
+    assert any("page allocation of order" in r.message for r in k.reports())
+    assert k.mem().outstanding == 0
+
+
+def test_destroy_with_tags_outstanding_is_refused(make_kernel):
+    from torture import OwnershipError
+
+    k = make_kernel()
+    pool = k.pool(16, 8, 4)
+    tag = pool.alloc()
+    with pytest.raises(OwnershipError, match="destroy with 1 tags outstanding"):
+        pool.destroy()
+    pool.free(tag)  # nothing was lost: the pool still works
+    pool.destroy()
+    assert k.mem().outstanding == 0

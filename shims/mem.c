@@ -150,7 +150,9 @@ unsigned long __get_free_pages(gfp_t gfp_mask, unsigned int order)
 
 	check_alloc_context(gfp_mask, "__get_free_pages");
 	if (order >= MAX_ORDER) {
-		WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN));
+		WARN(!(gfp_mask & __GFP_NOWARN),
+		     "page allocation of order %u: MAX_ORDER is %d", order,
+		     MAX_ORDER);
 		return 0;
 	}
 	if (shim_should_fail_alloc(SHIM_FAIL_PAGE, size, gfp_mask))

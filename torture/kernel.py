@@ -444,8 +444,13 @@ class Pool:
                 f"lost {missing[:10]}, out of range {bogus[:10]}"
             )
 
-    def destroy(self, cpu: int = 0) -> None:
-        """percpu_ida_destroy()."""
+    def destroy(self, cpu: int = 0, force: bool = False) -> None:
+        """percpu_ida_destroy().  With tags still held the harness refuses
+        (the real code would free them from under their owners), unless @force."""
+        self._check_usable()
+        if self.owned and not force:
+            raise OwnershipError(f"destroy with {len(self.owned)} tags outstanding: "
+                                 f"{sorted(self.owned)[:10]}")
         self._op(cabi.OP_DESTROY, cpu, None, False)
         self._destroyed = True
         self.kernel.lib.hk_pool_release(self._ptr)
