@@ -346,7 +346,7 @@ static int harness_entry(struct task_struct *t, int cpu, bool irq,
 			 long (*fn)(void *), void *arg, long *ret)
 {
 	struct task_struct *saved_current = shim_current;
-	void *saved_jmp = t->bug_jmp;
+	void *saved_jmp;
 	jmp_buf jb;
 	int err;
 
@@ -360,6 +360,8 @@ static int harness_entry(struct task_struct *t, int cpu, bool irq,
 		shim_current = saved_current;
 		return err == -EDEADLK ? -HK_EDEAD : err;
 	}
+	/* only now: a vCPU's idle task is shared by every interrupt there */
+	saved_jmp = t->bug_jmp;
 	t->bug_jmp = &jb;
 	if (setjmp(jb)) {
 		err = -HK_EBUG;
@@ -384,9 +386,10 @@ out:
 		t->preempt_count = 0;
 		t->irqs_off = 0;
 	}
+	/* before letting go: the next holder of an idle task owns its fields */
+	t->bug_jmp = saved_jmp;
 	if (t->vcpu)
 		shim_task_leave(t);
-	t->bug_jmp = saved_jmp;
 	shim_current = saved_current;
 	return err;
 }

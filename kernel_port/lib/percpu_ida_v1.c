@@ -358,8 +358,9 @@ unsigned int percpu_ida_free_tags(struct percpu_ida *pool, int cpu)
 {
 	unsigned int nr;
 
+	/* a snapshot by design: racing with the lock holders is intended */
 	if (cpu == nr_cpu_ids)
-		return READ_ONCE(pool->nr_free);
+		return data_race(READ_ONCE(pool->nr_free));
 	nr = READ_ONCE(per_cpu_ptr(pool->tag_cpu, cpu)->nr_free);
 	return nr == TAG_CPU_STEALING ? 0 : nr;
 }
