@@ -7,10 +7,6 @@ import pytest
 from torture import KernelBug
 
 
-def kinds(k):  # type: ignore[no-untyped-def]
-    return [(r.kind, r.message) for r in k.reports()]
-
-
 def test_lockdep_aa_is_a_bug_not_a_hang(make_kernel):
     k = make_kernel()
     with pytest.raises(KernelBug, match="recursion.*st_lock_a"):

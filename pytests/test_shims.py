@@ -11,7 +11,7 @@ import time
 import pytest
 from conftest import wait_for_state
 
-from torture import Interrupted, KernelBug
+from torture import KernelBug
 from torture.kernel import TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE
 
 
@@ -189,6 +189,3 @@ def test_bug_on_ends_the_instance_not_the_process(make_kernel):
     other = make_kernel()  # a second instance is untouched
     assert other.selftest("bitops") > 0
 
-
-def test_interrupted_maps_to_exception_class():
-    assert issubclass(Interrupted, Exception)
