@@ -22,7 +22,8 @@ KPORT_INC := -Ikernel_port/include
 RUNTIME_SRCS := $(wildcard shims/*.c) shims/harness/selftest.c
 DRIVER_SRCS  := kernel_port/drivers/block/tagblk.c
 RUNTIME_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(RUNTIME_SRCS))
-HARNESS_SRCS := shims/harness/pida.c shims/harness/torture.c shims/harness/bench.c
+HARNESS_SRCS := shims/harness/pida.c shims/harness/torture.c shims/harness/bench.c \
+		shims/harness/detrun.c
 TLS_LIB      := $(BUILD)/libshimcurrent.so
 
 # Drop-in: an upstream lib/percpu_ida.c and its header, unmodified.

@@ -334,7 +334,10 @@ int cpu_up(unsigned int cpu)
 void cpus_read_lock(void)
 {
 	might_sleep();
-	if (pthread_rwlock_tryrdlock(&hotplug_lock)) {
+	/* one host thread under the deterministic engine: wait, do not block */
+	while (shim_det_active && pthread_rwlock_tryrdlock(&hotplug_lock))
+		shim_sched_point(SP_RELAX, NULL);
+	if (!shim_det_active && pthread_rwlock_tryrdlock(&hotplug_lock)) {
 		shim_block_begin();
 		pthread_rwlock_rdlock(&hotplug_lock);
 		shim_block_end();

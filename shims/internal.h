@@ -10,6 +10,9 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <time.h>
+#ifndef __x86_64__
+#include <ucontext.h>
+#endif
 
 #define HK_EBUG		100000	/* the call ended in a BUG: read the report */
 #define HK_EDEAD	100001	/* the kernel was already dead */
@@ -96,5 +99,33 @@ long shim_faults_injected(void);
 void shim_hotplug_boot(void);
 int shim_do_cpu_down(unsigned int cpu);
 int shim_do_cpu_up(unsigned int cpu);
+
+/* fiber.c: the deterministic engine's stacks and switch */
+struct shim_fiber {
+	void *sp;
+	void *stack;
+	size_t stack_size;
+	const void *asan_bottom;
+	size_t asan_size;
+	void *tsan;
+#ifndef __x86_64__
+	ucontext_t uc;
+#endif
+};
+
+int shim_fiber_make(struct shim_fiber *f, size_t stack_size,
+		    void (*fn)(void *), void *arg);
+void shim_fiber_free(struct shim_fiber *f);
+void shim_fiber_self(struct shim_fiber *f);
+void shim_fiber_switch(struct shim_fiber *from, struct shim_fiber *to,
+		       bool exiting);
+void shim_fiber_started(void *fake);
+
+/* det.c: what the runtime asks of the deterministic engine while it runs */
+extern int shim_det_active SHIM_HIDDEN;
+int shim_det_vcpu_lock(struct vcpu *v);
+void shim_det_vcpu_unlock(struct vcpu *v);
+void shim_det_resume(struct task_struct *t);
+void shim_det_sleep(struct task_struct *t);
 
 #endif /* _SHIM_INTERNAL_H */

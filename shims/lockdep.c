@@ -211,9 +211,12 @@ void shim_spin_lock_slow(struct raw_spinlock *lock)
 					 "interrupted on this CPU (%d)",
 					 lock->name, owner->comm, owner->pid,
 					 t->cpu);
-			/* spinning with irqs on takes interrupts, as on hardware */
-			if (!t->irqs_off)
-				shim_sched_point(SP_RELAX, lock);
+			/*
+			 * Spinning with irqs on takes interrupts, as on
+			 * hardware; the deterministic engine parks the spinner
+			 * on the word until it is clear.
+			 */
+			shim_sched_point(SP_RELAX, &lock->locked);
 			__builtin_ia32_pause();
 			if ((++spins & 63) == 0) {
 				sched_yield();

@@ -49,6 +49,8 @@ int shim_vcpu_lock(struct vcpu *v)
 {
 	int c = 0;
 
+	if (shim_det_active)
+		return shim_det_vcpu_lock(v);
 	if (__atomic_compare_exchange_n(&v->token, &c, 1, false,
 					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return 0;
@@ -65,6 +67,10 @@ int shim_vcpu_lock(struct vcpu *v)
 
 void shim_vcpu_unlock(struct vcpu *v)
 {
+	if (shim_det_active) {
+		shim_det_vcpu_unlock(v);
+		return;
+	}
 	if (__atomic_fetch_sub(&v->token, 1, __ATOMIC_RELEASE) != 1) {
 		__atomic_store_n(&v->token, 0, __ATOMIC_RELEASE);
 		shim_futex_wake(&v->token, 1);
@@ -117,6 +123,10 @@ void shim_task_leave(struct task_struct *t)
  */
 void shim_task_resume(struct task_struct *t)
 {
+	if (shim_det_active) {
+		shim_det_resume(t);
+		return;
+	}
 	for (;;) {
 		int cpu = READ_ONCE(t->next_cpu) >= 0 ? READ_ONCE(t->next_cpu) : t->cpu;
 		int err;
@@ -164,7 +174,8 @@ int shim_try_to_wake_up(struct task_struct *p, unsigned int state_mask)
 			break;
 	}
 	__atomic_fetch_add(&p->wake_futex, 1, __ATOMIC_SEQ_CST);
-	shim_futex_wake(&p->wake_futex, INT_MAX);
+	if (!shim_det_active)
+		shim_futex_wake(&p->wake_futex, INT_MAX);
 	__atomic_fetch_add(&nr_wakeups, 1, __ATOMIC_RELAXED);
 	shim_trace("wake", p->pid, s);
 	return 1;
@@ -247,9 +258,13 @@ void shim_schedule(void)
 	__atomic_fetch_add(&nr_sleeps, 1, __ATOMIC_RELAXED);
 	WRITE_ONCE(t->sleep_since_ns, shim_now_ns());
 	shim_task_leave(t);
-	sleep_until_running(t);
+	if (shim_det_active)
+		shim_det_sleep(t);	/* back with a vCPU */
+	else
+		sleep_until_running(t);
 	WRITE_ONCE(t->sleep_since_ns, 0);
-	shim_task_resume(t);
+	if (!shim_det_active)
+		shim_task_resume(t);
 	shim_trace("run", t->cpu, 0);
 }
 

@@ -89,6 +89,103 @@ FEAT_FOR_EACH_FREE = 0x02
 FEAT_FREE_TAGS = 0x04
 FEAT_INTERRUPTIBLE = 0x08
 
+DET_MAX_TASKS = 16
+DET_MAX_EVENTS = 16
+DET_MAX_OPS = 256
+DET_MAX_CHOICES = 1 << 16
+DET_MAX_TRACE = 1 << 16
+
+
+class HkDetOp(ctypes.Structure):
+    _fields_ = [("op", ctypes.c_int), ("a", ctypes.c_int), ("b", ctypes.c_int)]
+
+
+class HkDetProg(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_int) for name in ("cpu", "first", "nr", "count")]
+
+
+class HkDetScenario(ctypes.Structure):
+    _fields_ = [
+        ("nr_tags", ctypes.c_long),
+        ("max_size", ctypes.c_long),
+        ("batch_size", ctypes.c_long),
+        ("nr_tasks", ctypes.c_int),
+        ("nr_irqs", ctypes.c_int),
+        ("nr_hotplug", ctypes.c_int),
+        ("nr_ops", ctypes.c_int),
+        ("tasks", HkDetProg * DET_MAX_TASKS),
+        ("irqs", HkDetProg * DET_MAX_EVENTS),
+        ("hotplug", (ctypes.c_int * 2) * DET_MAX_EVENTS),
+        ("ops", HkDetOp * DET_MAX_OPS),
+    ]
+
+
+class DetScriptStep(ctypes.Structure):
+    _fields_ = [
+        ("kind", ctypes.c_int),
+        ("target", ctypes.c_int),
+        ("cpu", ctypes.c_int),
+        ("until", ctypes.c_int),
+        ("point", ctypes.c_int),
+        ("nth", ctypes.c_int),
+        ("nr_ranges", ctypes.c_int),
+        ("ranges", ctypes.POINTER(ctypes.c_ulong)),
+    ]
+
+
+class HkDetConfig(ctypes.Structure):
+    _fields_ = [
+        ("kind", ctypes.c_int),
+        ("pct_depth", ctypes.c_int),
+        ("preemption_bound", ctypes.c_int),
+        ("migrations", ctypes.c_int),
+        ("trace", ctypes.c_int),
+        ("nr_script", ctypes.c_int),
+        ("seed", ctypes.c_uint64),
+        ("runs", ctypes.c_long),
+        ("pct_steps", ctypes.c_long),
+        ("max_steps", ctypes.c_long),
+        ("nr_decisions", ctypes.c_long),
+        ("decisions", ctypes.POINTER(ctypes.c_uint16)),
+        ("script", ctypes.POINTER(DetScriptStep)),
+    ]
+
+
+class DetOutcome(ctypes.Structure):
+    _fields_ = [
+        ("verdict", ctypes.c_int),
+        ("script_done", ctypes.c_int),
+        ("steps", ctypes.c_long),
+        ("nr_choices", ctypes.c_long),
+        ("preemptions", ctypes.c_long),
+        ("migrations", ctypes.c_long),
+        ("irqs", ctypes.c_long),
+        ("msg", ctypes.c_char * 2048),
+    ]
+
+
+class HkDetResult(ctypes.Structure):
+    _fields_ = [
+        ("o", DetOutcome),
+        ("runs", ctypes.c_long),
+        ("total_steps", ctypes.c_long),
+        ("failing_run", ctypes.c_long),
+        ("exhausted", ctypes.c_int),
+    ]
+
+
+class DetTraceEnt(ctypes.Structure):
+    _fields_ = [
+        ("step", ctypes.c_uint32),
+        ("cpu", ctypes.c_int16),
+        ("fiber", ctypes.c_int16),
+        ("point", ctypes.c_int32),
+        ("value", ctypes.c_uint32),
+        ("obj", ctypes.c_uint64),
+        ("pc", ctypes.c_uint64),
+    ]
+
+
 _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_boot": (ctypes.c_int, [ctypes.c_int]),
     "hk_shutdown": (None, []),
@@ -145,6 +242,14 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_torture_history_attach": (ctypes.c_int, [ctypes.c_char_p]),
     "hk_bench_fastpath": (ctypes.c_double, [ctypes.c_void_p, ctypes.c_long]),
     "hk_bench_reference": (ctypes.c_double, [ctypes.c_long]),
+    "hk_det_explore": (
+        ctypes.c_int,
+        [ctypes.POINTER(HkDetScenario), ctypes.POINTER(HkDetConfig), ctypes.POINTER(HkDetResult)],
+    ),
+    "hk_det_decisions": (
+        None, [ctypes.POINTER(ctypes.c_uint16), ctypes.POINTER(ctypes.c_uint16), ctypes.c_long],
+    ),
+    "hk_det_trace": (ctypes.c_long, [ctypes.POINTER(DetTraceEnt), ctypes.c_long]),
 }
 
 _tls_loaded: set[Path] = set()

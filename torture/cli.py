@@ -1,4 +1,4 @@
-"""Command line: `python -m torture {run,build,list,bench-fastpath}`."""
+"""Command line: `python -m torture {run,build,list,bench-fastpath,fault,explore}`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from torture import fault_scripts, images, report, runner
+from torture import explore_cli, fault_scripts, images, report, runner
 from torture.errors import HarnessError, InvalidArgument
 from torture.kernel import Kernel
 
@@ -120,9 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     fault.add_argument("name", help="the scenario, or `list`")
     fault.add_argument("--torture_type", default="percpu_ida", help="allocator image")
     fault.add_argument("--quick", action="store_true", help="a shorter version")
+    explore_cli.add_parser(sub)
     args = parser.parse_args(argv)
     handlers = {"run": _cmd_run, "build": _cmd_build, "list": _cmd_list,
-                "bench-fastpath": _cmd_bench_fastpath, "fault": _cmd_fault}
+                "bench-fastpath": _cmd_bench_fastpath, "fault": _cmd_fault,
+                "explore": explore_cli.cmd}
     try:
         return handlers[args.cmd](args)
     except HarnessError as e:

@@ -22,4 +22,35 @@ long hk_alloc_tag(struct hk_pool *pool, int state);
 void hk_free_tag(struct hk_pool *pool, unsigned int tag);
 unsigned long hk_pool_nr_tags(struct hk_pool *pool);
 
+/* pida.c */
+struct hk_pool_op {
+	int opcode;
+	struct hk_pool *pool;
+	long a, b, c;
+	unsigned int *buf;
+	long cap;
+	long count;
+};
+
+enum hk_pool_opcode {
+	HK_OP_INIT,
+	HK_OP_ALLOC,
+	HK_OP_FREE,
+	HK_OP_FOR_EACH_FREE,
+	HK_OP_FREE_TAGS,
+	HK_OP_DESTROY,
+};
+
+int hk_features(void);
+struct hk_pool *hk_pool_new(unsigned long nr_tags);
+void hk_pool_release(struct hk_pool *pool);
+int hk_pool_op(struct task_struct *t, int cpu, int in_irq,
+	       struct hk_pool_op *op, long *ret);
+
+/* core.c and hotplug.c, as the harness uses them */
+int hk_report_count(void);
+int hk_report_get(int i, struct hk_report *out);
+void hk_mem_stats(struct hk_mem_stats *st);
+int hk_cpu_up(int cpu);
+
 #endif /* _SHIM_HARNESS_H */

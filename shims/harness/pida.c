@@ -23,24 +23,6 @@ struct hk_pool {
 	unsigned long nr_tags;
 };
 
-enum hk_pool_opcode {
-	HK_OP_INIT,
-	HK_OP_ALLOC,
-	HK_OP_FREE,
-	HK_OP_FOR_EACH_FREE,
-	HK_OP_FREE_TAGS,
-	HK_OP_DESTROY,
-};
-
-struct hk_pool_op {
-	int opcode;
-	struct hk_pool *pool;
-	long a, b, c;
-	unsigned int *buf;
-	long cap;
-	long count;
-};
-
 SHIM_EXPORT int hk_features(void)
 {
 	int feat = 0;

@@ -82,6 +82,7 @@ struct task_struct {
 	int lockdep_depth;
 	int next_cpu;		/* where to run next, -1: anywhere (shuffle) */
 	struct vcpu *vcpu;
+	void *det_fiber;	/* the deterministic engine's fiber running it */
 	void *bug_jmp;
 	const void *waiting_on;	/* the wait queue it is queued on, for reports */
 	uint64_t sleep_since_ns;

@@ -1,0 +1,1001 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The deterministic engine.  Tasks, irq handlers and hotplug events are
+ * fibers on the calling thread.  Every scheduling point stops the running
+ * fiber, lists the decisions the machine model allows (continue, run another
+ * fiber, give a waiting fiber a vCPU, preempting a task at a preemptible
+ * point, migrate, inject an interrupt where irqs are on, start a hotplug
+ * event) and lets the strategy pick one.  Decision 0 is always "carry on as
+ * you are", so a list of zeros is the run without preemptions and a shorter,
+ * smaller list is a simpler run: that is what shrinking aims for.
+ *
+ * A fiber spinning on a lock word waits until the word is clear; one in a
+ * cpu_relax() loop waits until some other fiber has moved.  No decision left
+ * while a fiber waits is a deadlock; a run past max_steps is a livelock.
+ */
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <linux/cpumask.h>
+#include <dlfcn.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include "det.h"
+
+#define DET_STACK_SIZE	(256 << 10)
+#define DET_MAX_DECS	(DET_MAX_FIBERS * 8 + DET_MAX_EVENTS + 1)
+
+enum fiber_kind { FK_TASK, FK_IRQ, FK_HOTPLUG };
+enum fiber_state {
+	FS_RUNNING,
+	FS_READY,	/* stopped at a scheduling point */
+	FS_SPIN,	/* on a held lock word */
+	FS_RELAX,	/* in a cpu_relax() loop */
+	FS_SLEEP,	/* in schedule(), until TASK_RUNNING */
+	FS_NEED_VCPU,	/* wants a vCPU: want_cpu, or any online one */
+	FS_DONE,
+};
+
+static const char *const state_names[] = {
+	"running", "ready", "spinning", "relaxing", "sleeping", "wants a vCPU",
+	"done",
+};
+
+struct det_fiber {
+	struct shim_fiber ctx;
+	int id;
+	int kind;
+	int state;
+	int want_cpu;		/* FS_NEED_VCPU: this one only, or -1 */
+	bool enter;		/* on a grant, enter the task on the vCPU */
+	int home;		/* the vCPU a task would rather run on */
+	int cpu;		/* FK_IRQ, FK_HOTPLUG: their vCPU */
+	int event;		/* FK_IRQ: the irq event */
+	int prio;		/* PCT */
+	int up;			/* FK_HOTPLUG */
+	long relax_since;
+	long last_step;
+	struct task_struct *task;
+	struct task_struct *cur;	/* shim_current while switched out */
+	const volatile int *spin_word;
+	void (*fn)(void *);
+	void *arg;
+};
+
+struct det_irq_event {
+	int cpu;
+	int count;
+	int prio;
+	void (*fn)(void *);
+	void *arg;
+};
+
+enum dec_kind { DK_RUN, DK_IRQ, DK_HOTPLUG };
+
+struct det_dec {
+	short kind;
+	short fiber;
+	short cpu;
+	short event;
+};
+
+int shim_det_active;
+uint16_t det_chosen[DET_MAX_CHOICES];
+uint16_t det_options[DET_MAX_CHOICES];
+uint8_t det_cur_enabled[DET_MAX_CHOICES];
+struct det_trace_ent det_trace[DET_MAX_TRACE];
+long det_nr_trace;
+
+static struct task_struct hotplug_task;
+
+static struct {
+	struct shim_fiber main;
+	struct det_fiber fibers[DET_MAX_FIBERS];
+	int nr_fibers;
+	int nr_tasks;
+	struct det_fiber *cur;
+	struct det_fiber *irq_on[NR_CPUS];
+	struct det_irq_event irqs[DET_MAX_EVENTS];
+	int nr_irqs;
+	int hp_cpu[DET_MAX_EVENTS], hp_up[DET_MAX_EVENTS];
+	int nr_hp, next_hp, hp_prio;
+	bool hp_active;
+	struct det_dec decs[DET_MAX_DECS];
+	int nr_decs;
+	const struct det_strategy *s;
+	struct det_outcome *out;
+	uint64_t rng;
+	long pct_change[16];
+	int nr_pct_change;
+	int script_pos;
+	long script_count;
+	unsigned long base;
+	bool ended;
+	int crash_sig;
+	void *crash_addr;
+} det;
+
+static uint64_t det_rand(void)
+{
+	uint64_t x = det.rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	det.rng = x;
+	return x;
+}
+
+static unsigned long image_base(void)
+{
+	Dl_info info;
+
+	if (!det.base && dladdr((void *)image_base, &info))
+		det.base = (unsigned long)info.dli_fbase;
+	return det.base;
+}
+
+static void trace_add(struct det_fiber *f, int point, const volatile void *obj,
+		      long value, unsigned long pc)
+{
+	struct det_trace_ent *e;
+
+	if (!det.s->trace)
+		return;
+	e = &det_trace[det_nr_trace++ % DET_MAX_TRACE];
+	e->step = det.out->steps;
+	e->cpu = f && f->task ? (f->kind == FK_IRQ ? f->cpu : f->cur->cpu) : -1;
+	e->fiber = f ? f->id : -1;
+	e->point = point;
+	e->value = value;
+	e->obj = (uint64_t)(unsigned long)obj;
+	e->pc = pc ? pc - image_base() : 0;
+}
+
+/**
+ * det_trace_event() - put a harness event in the running fiber's trace
+ * @kind: a DE_* event
+ * @obj: what it is about
+ * @value: its value
+ */
+void det_trace_event(int kind, unsigned long obj, long value)
+{
+	trace_add(det.cur, kind, (const void *)obj, value, 0);
+}
+
+int det_current_fiber(void)
+{
+	return det.cur ? det.cur->id : -1;
+}
+
+static void end_run(bool exiting) __attribute__((noreturn));
+
+/* Every fiber, where it stands and what it waits for: for a hang report. */
+static void describe_fibers(char *buf, size_t len)
+{
+	size_t used = strlen(buf);
+
+	for (int i = 0; i < det.nr_fibers && used < len; i++) {
+		const struct det_fiber *f = &det.fibers[i];
+		const struct task_struct *t = f->cur;
+
+		used += snprintf(buf + used, len - used,
+				 "\n  %s/%d: %s, cpu %d%s, preempt 0x%x%s",
+				 t->comm, t->pid, state_names[f->state], t->cpu,
+				 t->vcpu ? " (holds it)" : "", t->preempt_count,
+				 t->irqs_off ? ", irqs off" : "");
+		if (used < len && f->state == FS_SLEEP && t->waiting_on)
+			used += snprintf(buf + used, len - used,
+					 ", asleep on wait queue %p", t->waiting_on);
+		if (used < len && f->state == FS_SPIN) {
+			const struct raw_spinlock *l = container_of(
+				(const int *)f->spin_word, struct raw_spinlock, locked);
+
+			used += snprintf(buf + used, len - used,
+					 ", spins on %s held by %s",
+					 l->name ? l->name : "?",
+					 l->owner ? l->owner->comm : "?");
+		}
+	}
+}
+
+static void end_run(bool exiting)
+{
+	struct det_fiber *f = det.cur;
+
+	det.ended = true;
+	det.cur = NULL;
+	shim_fiber_switch(&f->ctx, &det.main, exiting);
+	__builtin_unreachable();
+}
+
+/**
+ * det_fail() - end the run with a verdict
+ * @verdict: what went wrong
+ * @fmt: the message
+ *
+ * Called from a fiber, it never returns; the first verdict of a run stands.
+ */
+void det_fail(int verdict, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (det.out->verdict == DV_PASS) {
+		det.out->verdict = verdict;
+		va_start(ap, fmt);
+		vsnprintf(det.out->msg, sizeof(det.out->msg), fmt, ap);
+		va_end(ap);
+		if (verdict == DV_DEADLOCK || verdict == DV_LIVELOCK)
+			describe_fibers(det.out->msg, sizeof(det.out->msg));
+	}
+	if (det.cur)
+		end_run(false);
+}
+
+/* ---- what the machine model allows ---- */
+
+static struct det_fiber *fiber_of(struct task_struct *t)
+{
+	return t ? t->det_fiber : NULL;
+}
+
+static bool at_point(const struct det_fiber *f)
+{
+	return f->state == FS_READY || f->state == FS_RELAX ||
+	       f->state == FS_SPIN || f->state == FS_RUNNING;
+}
+
+/* The task on @cpu may be preempted or migrated where it stands. */
+static bool preemptible_at(const struct task_struct *o)
+{
+	const struct det_fiber *of = fiber_of((struct task_struct *)o);
+
+	return of && (of->state == FS_READY || of->state == FS_RELAX ||
+		      of->state == FS_RUNNING) &&
+	       !o->preempt_count && !o->irqs_off && !(o->flags & PF_IDLE);
+}
+
+static bool vcpu_available(int cpu)
+{
+	struct vcpu *v = &shim_vcpus[cpu];
+
+	if (det.irq_on[cpu])
+		return false;
+	return !v->token || (v->curr && preemptible_at(v->curr));
+}
+
+static bool irq_injectable(int cpu)
+{
+	struct vcpu *v = &shim_vcpus[cpu];
+
+	if (!v->online || det.irq_on[cpu])
+		return false;
+	if (!v->token)
+		return true;
+	return v->curr && !v->curr->irqs_off && fiber_of(v->curr) &&
+	       at_point(fiber_of(v->curr));
+}
+
+/* A fiber that holds what it needs and may take its next step. */
+static bool fiber_enabled(const struct det_fiber *f)
+{
+	if (f->kind != FK_IRQ && f->cur->vcpu && det.irq_on[f->cur->cpu])
+		return false;	/* interrupted */
+	switch (f->state) {
+	case FS_READY:
+	case FS_RUNNING:
+		return true;
+	case FS_SPIN:
+		return !__atomic_load_n(f->spin_word, __ATOMIC_RELAXED);
+	case FS_RELAX:
+		for (int i = 0; i < det.nr_fibers; i++)
+			if (&det.fibers[i] != f &&
+			    det.fibers[i].last_step > f->relax_since)
+				return true;
+		return false;
+	}
+	return false;
+}
+
+static void add_dec(int kind, int fiber, int cpu, int event)
+{
+	struct det_dec *d = &det.decs[det.nr_decs++];
+
+	d->kind = kind;
+	d->fiber = fiber;
+	d->cpu = cpu;
+	d->event = event;
+}
+
+static void add_vcpu_options(const struct det_fiber *f)
+{
+	unsigned int cpu;
+	bool home_ok;
+
+	if (f->want_cpu >= 0) {
+		if (vcpu_available(f->want_cpu))
+			add_dec(DK_RUN, f->id, f->want_cpu, -1);
+		return;
+	}
+	home_ok = shim_vcpus[f->home].online;
+	if (home_ok && vcpu_available(f->home))
+		add_dec(DK_RUN, f->id, f->home, -1);
+	if (home_ok && det.out->migrations >= det.s->migrations)
+		return;
+	for_each_online_cpu(cpu)
+		if ((int)cpu != f->home && vcpu_available(cpu))
+			add_dec(DK_RUN, f->id, cpu, -1);
+}
+
+static void add_fiber_options(const struct det_fiber *f)
+{
+	if (f->state == FS_NEED_VCPU ||
+	    (f->state == FS_SLEEP && READ_ONCE(f->task->state) == TASK_RUNNING))
+		add_vcpu_options(f);
+	else if (f->state != FS_SLEEP && f->state != FS_DONE && fiber_enabled(f))
+		add_dec(DK_RUN, f->id, -1, -1);
+}
+
+/* Decision 0 is the running fiber carrying on, when it can. */
+static bool list_decisions(void)
+{
+	struct det_fiber *cur = det.cur;
+	bool cur_enabled = false;
+
+	det.nr_decs = 0;
+	if (cur && cur->state != FS_DONE) {
+		add_fiber_options(cur);
+		cur_enabled = det.nr_decs && det.decs[0].cpu < 0;
+	}
+	for (int i = 0; i < det.nr_fibers; i++)
+		if (&det.fibers[i] != cur)
+			add_fiber_options(&det.fibers[i]);
+	for (int e = 0; e < det.nr_irqs; e++)
+		if (det.irqs[e].count && irq_injectable(det.irqs[e].cpu))
+			add_dec(DK_IRQ, -1, det.irqs[e].cpu, e);
+	if (!det.hp_active && det.next_hp < det.nr_hp)
+		add_dec(DK_HOTPLUG, -1, det.hp_cpu[det.next_hp], det.next_hp);
+	return cur_enabled;
+}
+
+/* ---- strategies ---- */
+
+static int dec_prio(const struct det_dec *d)
+{
+	if (d->kind == DK_IRQ)
+		return det.irqs[d->event].prio;
+	if (d->kind == DK_HOTPLUG)
+		return det.hp_prio;
+	return det.fibers[d->fiber].prio;
+}
+
+static int pct_pick(void)
+{
+	int best = 0;
+
+	for (int i = 1; i < det.nr_decs; i++)
+		if (dec_prio(&det.decs[i]) > dec_prio(&det.decs[best]))
+			best = i;
+	return best;
+}
+
+static bool script_match(const struct det_script_step *st,
+			 const struct det_dec *d)
+{
+	switch (st->kind) {
+	case DS_IRQ:
+		return d->kind == DK_IRQ && d->event == st->target;
+	case DS_HOTPLUG:
+		return d->kind == DK_HOTPLUG;
+	}
+	if (d->kind != DK_RUN)
+		return false;
+	if (st->target >= 0)
+		return d->fiber == st->target && (st->cpu < 0 || d->cpu < 0 ||
+						  d->cpu == st->cpu);
+	if (st->target == DET_TARGET_HOTPLUG)
+		return det.fibers[d->fiber].kind == FK_HOTPLUG;
+	return det.fibers[d->fiber].kind == FK_IRQ &&
+	       det.fibers[d->fiber].event == DET_TARGET_IRQ(0) - st->target;
+}
+
+static const struct det_script_step *script_step(void)
+{
+	if (det.s->kind != DET_SCRIPT || det.script_pos >= det.s->nr_script)
+		return NULL;
+	return &det.s->script[det.script_pos];
+}
+
+static void script_next(void)
+{
+	det.script_pos++;
+	det.script_count = 0;
+	det.out->script_done = det.script_pos;
+}
+
+static struct det_fiber *script_fiber(const struct det_script_step *st)
+{
+	for (int i = 0; i < det.nr_fibers; i++) {
+		struct det_fiber *f = &det.fibers[i];
+
+		if (st->target >= 0 ? f->id == st->target :
+		    st->target == DET_TARGET_HOTPLUG ? f->kind == FK_HOTPLUG &&
+		    f->state != FS_DONE : f->kind == FK_IRQ && f->state != FS_DONE &&
+		    f->event == DET_TARGET_IRQ(0) - st->target)
+			return f;
+	}
+	return NULL;
+}
+
+/* A run step's end conditions that are not about a point. */
+static void script_settle(void)
+{
+	const struct det_script_step *st;
+
+	while ((st = script_step()) && st->kind == DS_RUN) {
+		struct det_fiber *f = script_fiber(st);
+		bool can_run = false;
+
+		for (int i = 0; i < det.nr_decs; i++)
+			can_run |= script_match(st, &det.decs[i]);
+		if (st->until == DU_DONE && f && f->state == FS_DONE)
+			script_next();
+		else if (st->until == DU_BLOCKED && !can_run)
+			script_next();
+		else
+			return;
+	}
+}
+
+static int script_pick(void)
+{
+	const struct det_script_step *st;
+	struct det_fiber *f;
+
+	script_settle();
+	st = script_step();
+	if (!st)
+		return 0;
+	for (int i = 0; i < det.nr_decs; i++)
+		if (script_match(st, &det.decs[i])) {
+			if (st->kind != DS_RUN)
+				script_next();
+			return i;
+		}
+	/* a task under an interrupt: the handler runs first */
+	f = st->kind == DS_RUN ? script_fiber(st) : NULL;
+	if (f && f->kind == FK_TASK && f->cur->vcpu && det.irq_on[f->cur->cpu])
+		for (int i = 0; i < det.nr_decs; i++)
+			if (det.decs[i].kind == DK_RUN &&
+			    &det.fibers[det.decs[i].fiber] == det.irq_on[f->cur->cpu])
+				return i;
+	det_fail(DV_SCRIPT, "script step %d: %s cannot %s now (%s)",
+		 det.script_pos + 1,
+		 f ? f->task->comm : st->kind == DS_IRQ ? "the interrupt" :
+		 st->kind == DS_HOTPLUG ? "the hotplug event" : "that fiber",
+		 st->kind == DS_RUN ? "run" : "start",
+		 f ? state_names[f->state] : "not enabled");
+	return 0;
+}
+
+static int choose(bool cur_enabled)
+{
+	const struct det_strategy *s = det.s;
+	long n = det.out->nr_choices;
+	int idx = 0;
+
+	if (s->kind == DET_SCRIPT && script_step())
+		idx = script_pick();
+	if (det.nr_decs <= 1)
+		return 0;
+	switch (s->kind) {
+	case DET_REPLAY:
+		if (n < s->nr_decisions)
+			idx = s->decisions[n] % det.nr_decs;
+		break;
+	case DET_RANDOM:
+		idx = det_rand() % det.nr_decs;
+		break;
+	case DET_PCT:
+		idx = pct_pick();
+		break;
+	}
+	if (n < DET_MAX_CHOICES) {
+		det_chosen[n] = idx;
+		det_options[n] = det.nr_decs;
+		det_cur_enabled[n] = cur_enabled;
+	}
+	det.out->nr_choices++;
+	if (idx && cur_enabled)
+		det.out->preemptions++;
+	return idx;
+}
+
+/* ---- carrying a decision out ---- */
+
+static void fiber_body(void *arg);
+
+static struct det_fiber *new_fiber(int kind, struct task_struct *t, int prio)
+{
+	struct det_fiber *f = NULL;
+
+	/* a finished handler's slot, unless we are still on its stack */
+	for (int i = det.nr_tasks; i < det.nr_fibers && !f; i++)
+		if (det.fibers[i].state == FS_DONE && &det.fibers[i] != det.cur)
+			f = &det.fibers[i];
+	if (!f && det.nr_fibers == DET_MAX_FIBERS)
+		det_fail(DV_SETUP, "more than %d fibers", DET_MAX_FIBERS);
+	if (!f) {
+		f = &det.fibers[det.nr_fibers];
+		f->id = det.nr_fibers++;
+	}
+	f->kind = kind;
+	f->task = t;
+	f->cur = t;
+	f->prio = prio;
+	f->last_step = 0;
+	t->det_fiber = f;
+	if (shim_fiber_make(&f->ctx, DET_STACK_SIZE, fiber_body, f))
+		det_fail(DV_SETUP, "no memory for a fiber stack");
+	return f;
+}
+
+static void preempt(int cpu)
+{
+	struct vcpu *v = &shim_vcpus[cpu];
+	struct task_struct *o = v->curr;
+	struct det_fiber *of = fiber_of(o);
+
+	v->curr = NULL;
+	o->vcpu = NULL;
+	v->token = 0;
+	of->state = FS_NEED_VCPU;
+	of->want_cpu = -1;
+	of->enter = true;
+	of->home = cpu;
+	trace_add(of, DE_PREEMPT, o, cpu, 0);
+}
+
+static void grant(struct det_fiber *f, int cpu)
+{
+	struct vcpu *v = &shim_vcpus[cpu];
+
+	if (v->token)
+		preempt(cpu);
+	v->token = 1;
+	v->curr = f->cur;
+	f->cur->det_fiber = f;
+	if (f->enter) {
+		if (f->want_cpu < 0 && f->home != cpu && shim_vcpus[f->home].online)
+			det.out->migrations++;
+		f->cur->vcpu = v;
+		f->cur->cpu = cpu;
+	}
+	trace_add(f, DE_RUN_ON, f->cur, cpu, 0);
+}
+
+static struct det_fiber *apply(const struct det_dec *d)
+{
+	struct det_fiber *f;
+
+	switch (d->kind) {
+	case DK_IRQ: {
+		struct det_irq_event *e = &det.irqs[d->event];
+		struct vcpu *v = &shim_vcpus[e->cpu];
+
+		f = new_fiber(FK_IRQ, &v->idle, e->prio);
+		f->cpu = e->cpu;
+		f->event = d->event;
+		f->fn = e->fn;
+		f->arg = e->arg;
+		e->count--;
+		det.irq_on[e->cpu] = f;
+		v->idle.cpu = e->cpu;
+		v->idle.vcpu = v;
+		v->idle.preempt_count = HARDIRQ_OFFSET;
+		v->idle.irqs_off = 1;
+		det.out->irqs++;
+		trace_add(f, DE_IRQ, v, e->cpu, 0);
+		break;
+	}
+	case DK_HOTPLUG:
+		f = new_fiber(FK_HOTPLUG, &hotplug_task, det.hp_prio);
+		f->cpu = det.hp_cpu[d->event];
+		f->up = det.hp_up[d->event];
+		det.next_hp++;
+		det.hp_active = true;
+		break;
+	default:
+		f = &det.fibers[d->fiber];
+		if (d->cpu >= 0)
+			grant(f, d->cpu);
+		break;
+	}
+	f->state = FS_RUNNING;
+	return f;
+}
+
+/* Pick and carry out the next decision; come back when @f runs again. */
+static void schedule_next(struct det_fiber *f, bool exiting)
+{
+	struct det_fiber *next;
+	bool cur_enabled;
+	int idx;
+
+	f->cur = shim_current;
+	cur_enabled = list_decisions();
+	if (!det.nr_decs) {
+		bool all_done = true;
+
+		for (int i = 0; i < det.nr_fibers; i++)
+			all_done &= det.fibers[i].state == FS_DONE;
+		if (!all_done)
+			det_fail(DV_DEADLOCK, "deadlock: no fiber can run");
+		end_run(exiting);
+	}
+	idx = choose(cur_enabled);
+	next = apply(&det.decs[idx]);
+	if (next == f)
+		return;
+	det.cur = next;
+	shim_current = next->cur;
+	shim_fiber_switch(&f->ctx, &next->ctx, exiting);
+}
+
+static void pct_step(struct det_fiber *f)
+{
+	for (int i = 0; i < det.nr_pct_change; i++)
+		if (det.pct_change[i] == det.out->steps)
+			f->prio = -1 - i;
+}
+
+static void script_point(struct det_fiber *f, enum shim_point point,
+			 unsigned long pc)
+{
+	const struct det_script_step *st = script_step();
+	bool match;
+
+	if (!st || st->kind != DS_RUN || script_fiber(st) != f)
+		return;
+	if (st->until == DU_STEPS) {
+		if (++det.script_count >= st->nth)
+			script_next();
+		return;
+	}
+	if (st->until != DU_POINT)
+		return;
+	match = st->point < 0 || st->point == (int)point;
+	if (match && st->nr_ranges) {
+		unsigned long off = pc - image_base();
+
+		match = false;
+		for (int i = 0; i < st->nr_ranges; i++)
+			match |= off >= st->ranges[2 * i] &&
+				 off < st->ranges[2 * i + 1];
+	}
+	if (match && ++det.script_count >= st->nth)
+		script_next();
+}
+
+static void step(struct det_fiber *f, enum shim_point point,
+		 const volatile void *obj, unsigned long pc)
+{
+	long value = 0;
+
+	det.out->steps++;
+	f->last_step = det.out->steps;
+	if (obj && point != SP_SCHEDULE && point != SP_WAKE)
+		value = *(const volatile int *)obj;
+	trace_add(f, point, obj, value, pc);
+	if (det.out->steps > det.s->max_steps)
+		det_fail(DV_LIVELOCK, "livelock: still running after %ld steps",
+			 det.s->max_steps);
+	if (det.nr_pct_change)
+		pct_step(f);
+	if (det.s->kind == DET_SCRIPT)
+		script_point(f, point, pc);
+}
+
+static void det_hook(enum shim_point point, const volatile void *obj)
+{
+	struct det_fiber *f = det.cur;
+
+	if (!f)
+		return;
+	step(f, point, obj, (unsigned long)__builtin_return_address(0));
+	if (point == SP_RELAX && obj) {
+		f->state = FS_SPIN;
+		f->spin_word = obj;
+	} else if (point == SP_RELAX) {
+		f->state = FS_RELAX;
+		f->relax_since = det.out->steps;
+	} else {
+		f->state = FS_READY;
+	}
+	schedule_next(f, false);
+}
+
+/* ---- the runtime's blocking calls, while the engine runs ---- */
+
+int shim_det_vcpu_lock(struct vcpu *v)
+{
+	struct det_fiber *f = det.cur;
+
+	f->state = FS_NEED_VCPU;
+	f->want_cpu = v->id;
+	f->enter = false;
+	schedule_next(f, false);
+	return 0;
+}
+
+void shim_det_vcpu_unlock(struct vcpu *v)
+{
+	v->token = 0;
+}
+
+void shim_det_resume(struct task_struct *t)
+{
+	struct det_fiber *f = det.cur;
+
+	f->state = FS_NEED_VCPU;
+	f->want_cpu = -1;
+	f->enter = true;
+	f->home = t->cpu;
+	schedule_next(f, false);
+}
+
+void shim_det_sleep(struct task_struct *t)
+{
+	struct det_fiber *f = det.cur;
+
+	f->state = FS_SLEEP;
+	f->want_cpu = -1;
+	f->enter = true;
+	f->home = t->cpu;
+	schedule_next(f, false);
+}
+
+/* ---- fibers ---- */
+
+static void irq_exit_fiber(struct det_fiber *f)
+{
+	struct task_struct *idle = f->task;
+
+	idle->preempt_count -= HARDIRQ_OFFSET;
+	idle->irqs_off = 0;
+	shim_check_return_to_user(idle);
+	idle->vcpu = NULL;
+	det.irq_on[f->cpu] = NULL;
+}
+
+static void fiber_body(void *arg)
+{
+	struct det_fiber *f = arg;
+	jmp_buf jb;
+
+	shim_fiber_started(NULL);
+	f->task->bug_jmp = &jb;
+	if (setjmp(jb)) {
+		if (det.crash_sig)
+			det_fail(DV_CRASH, "crash: %s at address %p in %s/%d",
+				 strsignal(det.crash_sig), det.crash_addr,
+				 shim_current->comm, shim_current->pid);
+		det_fail(DV_BUG, "BUG in %s", f->task->comm);
+		__builtin_unreachable();
+	}
+	switch (f->kind) {
+	case FK_TASK:
+		f->fn(f->arg);
+		if (f->task->vcpu)
+			shim_task_leave(f->task);
+		break;
+	case FK_IRQ:
+		f->fn(f->arg);
+		irq_exit_fiber(f);
+		break;
+	case FK_HOTPLUG:
+		trace_add(f, DE_HOTPLUG, (void *)(long)f->up, f->cpu, 0);
+		f->up ? shim_do_cpu_up(f->cpu) : shim_do_cpu_down(f->cpu);
+		det.hp_active = false;
+		break;
+	}
+	f->task->bug_jmp = NULL;
+	f->state = FS_DONE;
+	trace_add(f, DE_DONE, NULL, 0, 0);
+	schedule_next(f, true);
+	__builtin_unreachable();
+}
+
+/* ---- set-up, from the harness ---- */
+
+void det_reset(void)
+{
+	for (int i = 0; i < det.nr_fibers; i++)
+		det.fibers[i].task->det_fiber = NULL;
+	det.nr_fibers = det.nr_tasks = det.nr_irqs = det.nr_hp = 0;
+	det.next_hp = 0;
+	det.hp_active = false;
+	memset(det.irq_on, 0, sizeof(det.irq_on));
+	if (!hotplug_task.comm[0])
+		shim_task_init(&hotplug_task, "hotplug", PF_HARNESS);
+}
+
+/**
+ * det_add_task() - a task fiber for the next run
+ * @t: the task it runs as
+ * @cpu: the vCPU it starts on
+ * @fn: its body, run holding the vCPU
+ * @arg: the body's argument
+ *
+ * Return: the fiber's index (tasks come first, in order), or -ENOSPC.
+ */
+int det_add_task(struct task_struct *t, int cpu, void (*fn)(void *), void *arg)
+{
+	struct det_fiber *f;
+
+	if (det.nr_fibers == DET_MAX_FIBERS)
+		return -ENOSPC;
+	f = &det.fibers[det.nr_fibers];
+	f->id = det.nr_fibers++;
+	f->kind = FK_TASK;
+	f->task = f->cur = t;
+	f->fn = fn;
+	f->arg = arg;
+	f->home = cpu;
+	det.nr_tasks++;
+	return f->id;
+}
+
+/* @count interrupts on @cpu, each running @fn(@arg) in hardirq context. */
+int det_add_irq(int cpu, int count, void (*fn)(void *), void *arg)
+{
+	struct det_irq_event *e;
+
+	if (det.nr_irqs == DET_MAX_EVENTS)
+		return -ENOSPC;
+	e = &det.irqs[det.nr_irqs];
+	e->cpu = cpu;
+	e->count = count;
+	e->fn = fn;
+	e->arg = arg;
+	return det.nr_irqs++;
+}
+
+/* A cpu_down (@up 0) or cpu_up of @cpu, in list order. */
+int det_add_hotplug(int cpu, int up)
+{
+	if (det.nr_hp == DET_MAX_EVENTS)
+		return -ENOSPC;
+	det.hp_cpu[det.nr_hp] = cpu;
+	det.hp_up[det.nr_hp] = up;
+	return det.nr_hp++;
+}
+
+/* PCT: distinct random priorities, and depth-1 points where they drop. */
+static void pct_setup(const struct det_strategy *s)
+{
+	int n = det.nr_fibers + det.nr_irqs + 1, perm[DET_MAX_FIBERS + DET_MAX_EVENTS + 1];
+
+	for (int i = 0; i < n; i++)
+		perm[i] = i;
+	for (int i = n - 1; i > 0; i--) {
+		int j = det_rand() % (i + 1), x = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = x;
+	}
+	for (int i = 0; i < det.nr_fibers; i++)
+		det.fibers[i].prio = 100 + perm[i];
+	for (int e = 0; e < det.nr_irqs; e++)
+		det.irqs[e].prio = 100 + perm[det.nr_fibers + e];
+	det.hp_prio = 100 + perm[n - 1];
+	det.nr_pct_change = min(s->pct_depth > 0 ? s->pct_depth - 1 : 0, 16);
+	for (int i = 0; i < det.nr_pct_change; i++)
+		det.pct_change[i] = 1 + det_rand() % max(s->pct_steps, 1L);
+}
+
+/*
+ * A fault in kernel code under the engine is synchronous, on the fiber that
+ * made it: the run ends there with the signal as its verdict, and the kernel
+ * is dead, but the process goes on.
+ */
+static void crash_handler(int sig, siginfo_t *info, void *uc)
+{
+	struct task_struct *t = shim_current;
+
+	(void)uc;
+	if (!det.cur || !t || !t->bug_jmp) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	det.crash_sig = sig;
+	det.crash_addr = info->si_addr;
+	shim_kernel_dead = 1;
+	longjmp(*(jmp_buf *)t->bug_jmp, 1);
+}
+
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+
+static void catch_crashes(struct sigaction *old, bool on)
+{
+	static char altstack[64 << 10];
+	struct sigaction sa = {
+		.sa_sigaction = crash_handler,
+		.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER,
+	};
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+
+	if (on)
+		sigaltstack(&ss, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(crash_signals); i++)
+		sigaction(crash_signals[i], on ? &sa : &old[i], on ? &old[i] : NULL);
+}
+
+/**
+ * det_run() - run the fibers added since det_reset() to the end
+ * @s: the strategy
+ * @out: the verdict and counts
+ *
+ * Every task starts wanting its vCPU; the strategy decides from there.  The
+ * decisions taken are in det_chosen[] afterwards, the trace in det_trace[].
+ */
+void det_run(const struct det_strategy *s, struct det_outcome *out)
+{
+	struct task_struct *saved = shim_current;
+	void (*saved_hook)(enum shim_point, const volatile void *) = shim_sched_hook;
+	struct sigaction old_actions[ARRAY_SIZE(crash_signals)];
+
+	memset(out, 0, sizeof(*out));
+	det.s = s;
+	det.out = out;
+	det.rng = s->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
+	det.script_pos = 0;
+	det.script_count = 0;
+	det.ended = false;
+	det.nr_pct_change = 0;
+	det_nr_trace = 0;
+	for (int i = 0; i < det.nr_fibers; i++) {
+		struct det_fiber *f = &det.fibers[i];
+
+		f->state = FS_NEED_VCPU;
+		f->want_cpu = -1;
+		f->enter = true;
+		f->task->det_fiber = f;
+		f->last_step = 0;
+		if (shim_fiber_make(&f->ctx, DET_STACK_SIZE, fiber_body, f)) {
+			out->verdict = DV_SETUP;
+			snprintf(out->msg, sizeof(out->msg), "no memory for fibers");
+			return;
+		}
+	}
+	for (int e = 0; e < det.nr_irqs; e++)
+		det.irqs[e].prio = 0;
+	det.hp_prio = 0;
+	if (s->kind == DET_PCT)
+		pct_setup(s);
+	shim_fiber_self(&det.main);
+	det.crash_sig = 0;
+	catch_crashes(old_actions, true);
+	shim_det_active = 1;
+	__atomic_store_n(&shim_sched_hook, det_hook, __ATOMIC_RELEASE);
+
+	/* the thread's own context is no fiber: it waits for the run to end */
+	det.cur = NULL;
+	list_decisions();
+	if (det.nr_decs) {
+		struct det_fiber *next = apply(&det.decs[choose(false)]);
+
+		det.cur = next;
+		shim_current = next->cur;
+		shim_fiber_switch(&det.main, &next->ctx, false);
+	} else {
+		det_fail(DV_SETUP, "nothing to run");
+	}
+	__atomic_store_n(&shim_sched_hook, saved_hook, __ATOMIC_RELEASE);
+	shim_det_active = 0;
+	catch_crashes(old_actions, false);
+	det.cur = NULL;
+	shim_current = saved;
+}

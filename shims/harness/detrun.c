@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Scenarios for the deterministic engine: a pool, tasks with op programs,
+ * interrupt handlers with their own programs, hotplug events; and the loops
+ * that run one many times under a strategy (random, PCT, bounded exhaustive)
+ * without coming back to Python between runs.  Every run ends with the
+ * checks at quiescence: ownership all along, then conservation as a set,
+ * availability on every online vCPU, memory back where it was.
+ */
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "harness.h"
+#include "../det.h"
+
+#define DET_MAX_TASKS	16
+#define DET_MAX_OPS	256
+#define DET_MAX_TAGS	4096
+#define HOLDERS		(DET_MAX_TASKS + DET_MAX_EVENTS)
+#define HOLD_CAP	DET_MAX_OPS
+
+enum hk_det_opcode {
+	DOP_ALLOC,		/* a: task state */
+	DOP_FREE,		/* a: which held tag, from the oldest; -1 newest */
+	DOP_FREE_TAG,		/* a: a tag, whoever holds it */
+	DOP_HAND,		/* a: which held tag, b: the task to hand it to */
+	DOP_SIGNAL,		/* a: task, b: fatal */
+	DOP_FREE_ALL,
+};
+
+struct hk_det_op {
+	int op;
+	int a;
+	int b;
+};
+
+struct hk_det_prog {
+	int cpu;
+	int first;
+	int nr;
+	int count;		/* irq handlers: how many interrupts */
+};
+
+struct hk_det_scenario {
+	long nr_tags;
+	long max_size;
+	long batch_size;
+	int nr_tasks;
+	int nr_irqs;
+	int nr_hotplug;
+	int nr_ops;
+	struct hk_det_prog tasks[DET_MAX_TASKS];
+	struct hk_det_prog irqs[DET_MAX_EVENTS];
+	int hotplug[DET_MAX_EVENTS][2];	/* cpu, up */
+	struct hk_det_op ops[DET_MAX_OPS];
+};
+
+enum hk_det_explore_kind {
+	DX_REPLAY,
+	DX_RANDOM,
+	DX_PCT,
+	DX_SCRIPT,
+	DX_EXHAUSTIVE,
+};
+
+struct hk_det_config {
+	int kind;
+	int pct_depth;
+	int preemption_bound;
+	int migrations;
+	int trace;
+	int nr_script;
+	uint64_t seed;
+	long runs;
+	long pct_steps;
+	long max_steps;
+	long nr_decisions;
+	const uint16_t *decisions;
+	const struct det_script_step *script;
+};
+
+struct hk_det_result {
+	struct det_outcome o;
+	long runs;
+	long total_steps;
+	long failing_run;
+	int exhausted;
+};
+
+struct holder {
+	int nr;
+	unsigned int tags[HOLD_CAP];
+};
+
+static struct {
+	const struct hk_det_scenario *sc;
+	struct hk_pool *pool;
+	struct task_struct tasks[DET_MAX_TASKS];
+	struct task_struct setup;
+	struct holder holders[HOLDERS];
+	int owner[DET_MAX_TAGS];
+	bool booted;
+} dr;
+
+static const char *holder_name(int h)
+{
+	static char buf[32];
+
+	if (h < 0)
+		return "nobody";
+	if (h < DET_MAX_TASKS)
+		return dr.tasks[h].comm;
+	snprintf(buf, sizeof(buf), "irq%d", h - DET_MAX_TASKS);
+	return buf;
+}
+
+static void hold(int h, unsigned int tag)
+{
+	struct holder *ho = &dr.holders[h];
+
+	if (ho->nr == HOLD_CAP)
+		det_fail(DV_SETUP, "%s holds more than %d tags", holder_name(h),
+			 HOLD_CAP);
+	ho->tags[ho->nr++] = tag;
+	dr.owner[tag] = h;
+}
+
+/* Take the @idx-th held tag (-1: the newest) out of @h's hands, or -1. */
+static long unhold(int h, int idx)
+{
+	struct holder *ho = &dr.holders[h];
+	unsigned int tag;
+
+	if (!ho->nr)
+		return -1;
+	if (idx < 0 || idx >= ho->nr)
+		idx = ho->nr - 1;
+	tag = ho->tags[idx];
+	memmove(&ho->tags[idx], &ho->tags[idx + 1],
+		(ho->nr - idx - 1) * sizeof(ho->tags[0]));
+	ho->nr--;
+	dr.owner[tag] = -1;
+	return tag;
+}
+
+static void unhold_tag(unsigned int tag)
+{
+	struct holder *ho = &dr.holders[dr.owner[tag]];
+
+	for (int i = 0; i < ho->nr; i++)
+		if (ho->tags[i] == tag) {
+			unhold(dr.owner[tag], i);
+			return;
+		}
+}
+
+static void check_alloc(int h, const struct hk_det_op *op, long ret)
+{
+	struct task_struct *t = shim_current;
+
+	if (ret >= 0) {
+		if (ret >= dr.sc->nr_tags)
+			det_fail(DV_CHECK, "range: %s got tag %ld of a pool of %ld",
+				 holder_name(h), ret, dr.sc->nr_tags);
+		if (dr.owner[ret] >= 0)
+			det_fail(DV_CHECK, "ownership: tag %ld allocated to %s "
+				 "while %s holds it", ret, holder_name(h),
+				 holder_name(dr.owner[ret]));
+		hold(h, ret);
+		return;
+	}
+	if (ret == -ENOSPC && op->a == TASK_RUNNING)
+		return;
+	if (ret == -ERESTARTSYS && op->a == TASK_INTERRUPTIBLE) {
+		if (!t->sigpending)
+			det_fail(DV_CHECK, "%s: -ERESTARTSYS with no signal pending",
+				 holder_name(h));
+		return;
+	}
+	det_fail(DV_CHECK, "%s: alloc in state %d returned %ld",
+		 holder_name(h), op->a, ret);
+}
+
+static void free_tag(unsigned int tag)
+{
+	hk_free_tag(dr.pool, tag);
+}
+
+static void run_op(int h, const struct hk_det_op *op)
+{
+	long ret = 0, tag;
+
+	switch (op->op) {
+	case DOP_ALLOC:
+		ret = hk_alloc_tag(dr.pool, op->a);
+		check_alloc(h, op, ret);
+		break;
+	case DOP_FREE:
+		/* the ledger lets go first: the free makes it allocatable */
+		tag = unhold(h, op->a);
+		if (tag >= 0)
+			free_tag(tag);
+		ret = tag;
+		break;
+	case DOP_FREE_TAG:
+		if (op->a >= 0 && op->a < dr.sc->nr_tags) {
+			if (dr.owner[op->a] < 0)
+				det_fail(DV_CHECK, "ownership: %s frees tag %d, "
+					 "which nobody holds", holder_name(h), op->a);
+			unhold_tag(op->a);
+		}
+		free_tag(op->a);
+		ret = op->a;
+		break;
+	case DOP_HAND:
+		tag = unhold(h, op->a);
+		if (tag >= 0 && op->b >= 0 && op->b < dr.sc->nr_tasks)
+			hold(op->b, tag);
+		else if (tag >= 0)
+			hold(h, tag);
+		ret = tag;
+		break;
+	case DOP_SIGNAL:
+		if (op->a >= 0 && op->a < dr.sc->nr_tasks)
+			hk_signal(&dr.tasks[op->a], op->b);
+		break;
+	case DOP_FREE_ALL:
+		while ((tag = unhold(h, -1)) >= 0)
+			free_tag(tag);
+		break;
+	}
+	det_trace_event(DE_OP, op->op, ret);
+}
+
+static long nr_held(void);
+
+static void task_body(void *arg)
+{
+	int h = (long)arg;
+	const struct hk_det_prog *p = &dr.sc->tasks[h];
+	struct task_struct *t = &dr.tasks[h];
+
+	for (int i = 0; i < p->nr; i++) {
+		run_op(h, &dr.sc->ops[p->first + i]);
+		/* back to user space between ops: a signal is delivered */
+		shim_check_return_to_user(t);
+		t->sigpending = 0;
+		t->fatal_sigpending = 0;
+	}
+}
+
+static void irq_body(void *arg)
+{
+	int e = (long)arg;
+	const struct hk_det_prog *p = &dr.sc->irqs[e];
+
+	for (int i = 0; i < p->nr; i++)
+		run_op(DET_MAX_TASKS + e, &dr.sc->ops[p->first + i]);
+}
+
+static void reset_task(struct task_struct *t, int idx)
+{
+	if (!t->comm[0]) {
+		char name[TASK_COMM_LEN];
+
+		snprintf(name, sizeof(name), "det%d", idx);
+		shim_task_init(t, name, 0);
+	}
+	t->state = TASK_RUNNING;
+	t->preempt_count = 0;
+	t->irqs_off = 0;
+	t->sigpending = 0;
+	t->fatal_sigpending = 0;
+	t->lockdep_depth = 0;
+	t->vcpu = NULL;
+	t->waiting_on = NULL;
+	t->fail_nth = 0;
+	t->next_cpu = -1;
+}
+
+/* ---- set-up and the checks at quiescence, from the harness thread ---- */
+
+static long setup_op(int opcode, long a, long b, long c,
+		     unsigned int *buf, long cap, long *count)
+{
+	struct hk_pool_op op = {
+		.opcode = opcode, .pool = dr.pool, .a = a, .b = b, .c = c,
+		.buf = buf, .cap = cap,
+	};
+	unsigned int cpu = cpumask_first(cpu_online_mask);
+	long ret = 0;
+	int err;
+
+	err = hk_pool_op(&dr.setup, cpu, 0, &op, &ret);
+	if (count)
+		*count = op.count;
+	return err ? -HK_EBUG : ret;
+}
+
+static int check_conservation(struct det_outcome *o)
+{
+	static unsigned int free_set[DET_MAX_TAGS];
+	static unsigned char seen[DET_MAX_TAGS];
+	long n = 0, nr = dr.sc->nr_tags, counted = 0;
+	int feat = hk_features();
+
+	if (!(feat & HK_FEAT_FOR_EACH_FREE))
+		return 0;
+	if (setup_op(HK_OP_FOR_EACH_FREE, 0, 0, 0, free_set, DET_MAX_TAGS, &n) < 0)
+		return -1;
+	memset(seen, 0, nr);
+	for (long i = 0; i < n && i < DET_MAX_TAGS; i++) {
+		unsigned int tag = free_set[i];
+
+		if (tag >= nr || seen[tag] || dr.owner[tag] >= 0) {
+			o->verdict = DV_CHECK;
+			snprintf(o->msg, sizeof(o->msg),
+				 "conservation: tag %u is free %s", tag,
+				 tag >= nr ? "but out of range" :
+				 seen[tag] ? "twice" : "and held");
+			return -1;
+		}
+		seen[tag] = 1;
+	}
+	for (long tag = 0; tag < nr; tag++)
+		if (!seen[tag] && dr.owner[tag] < 0) {
+			o->verdict = DV_CHECK;
+			snprintf(o->msg, sizeof(o->msg),
+				 "conservation: tag %ld is lost: neither free "
+				 "nor held (%ld free)", tag, n);
+			return -1;
+		}
+	if (feat & HK_FEAT_FREE_TAGS) {
+		for (unsigned int cpu = 0; cpu <= nr_cpu_ids; cpu++)
+			counted += setup_op(HK_OP_FREE_TAGS, cpu, 0, 0, NULL, 0, NULL);
+		if (counted != n) {
+			o->verdict = DV_CHECK;
+			snprintf(o->msg, sizeof(o->msg),
+				 "conservation: the counters say %ld free, the "
+				 "iterator found %ld", counted, n);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static long nr_held(void)
+{
+	long n = 0;
+
+	for (int h = 0; h < HOLDERS; h++)
+		n += dr.holders[h].nr;
+	return n;
+}
+
+static int check_availability(struct det_outcome *o)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct hk_pool_op op = {
+			.opcode = HK_OP_ALLOC, .pool = dr.pool, .a = TASK_RUNNING,
+		};
+		long ret = 0;
+
+		if (nr_held() >= dr.sc->nr_tags)
+			return 0;
+		if (hk_pool_op(&dr.setup, cpu, 0, &op, &ret))
+			return -1;
+		if (ret < 0) {
+			o->verdict = DV_CHECK;
+			snprintf(o->msg, sizeof(o->msg),
+				 "availability: alloc on cpu %u failed (%ld) "
+				 "while %ld tags are free", cpu, ret,
+				 dr.sc->nr_tags - nr_held());
+			return -1;
+		}
+		op.opcode = HK_OP_FREE;
+		op.a = ret;
+		if (hk_pool_op(&dr.setup, cpu, 0, &op, &ret))
+			return -1;
+	}
+	return 0;
+}
+
+static void bug_outcome(struct det_outcome *o, const char *what)
+{
+	struct hk_report r;
+	int n = hk_report_count();
+
+	o->verdict = DV_BUG;
+	if (n && !hk_report_get(n - 1, &r))
+		snprintf(o->msg, sizeof(o->msg), "%s: %s at %s:%d in %s()",
+			 what, r.msg, r.file, r.line, r.func);
+}
+
+static bool mem_equal(const struct hk_mem_stats *a, const struct hk_mem_stats *b)
+{
+	return a->slab_objs == b->slab_objs && a->page_objs == b->page_objs &&
+	       a->percpu_objs == b->percpu_objs;
+}
+
+/* After the fibers: the checks, then everything back as it was. */
+static void finish_run(struct det_outcome *o, const struct hk_mem_stats *before,
+		       int reports_before)
+{
+	struct hk_mem_stats after;
+	struct hk_report r;
+	long tag;
+
+	if (hk_report_count() > reports_before &&
+	    !hk_report_get(reports_before, &r)) {
+		o->verdict = DV_REPORT;
+		snprintf(o->msg, sizeof(o->msg), "%s at %s:%d in %s() (task %s)",
+			 r.msg, r.file, r.line, r.func, r.task);
+		return;
+	}
+	if (check_conservation(o) || check_availability(o))
+		goto dead;
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
+		if (!shim_vcpus[cpu].online && hk_cpu_up(cpu))
+			goto dead;
+	for (int h = 0; h < HOLDERS; h++)
+		while ((tag = unhold(h, -1)) >= 0)
+			if (setup_op(HK_OP_FREE, tag, 0, 0, NULL, 0, NULL) < 0)
+				goto dead;
+	if (setup_op(HK_OP_DESTROY, 0, 0, 0, NULL, 0, NULL) < 0)
+		goto dead;
+	hk_pool_release(dr.pool);
+	dr.pool = NULL;
+	hk_mem_stats(&after);
+	if (!mem_equal(before, &after)) {
+		o->verdict = DV_CHECK;
+		snprintf(o->msg, sizeof(o->msg),
+			 "memory: %ld slab, %ld page, %ld percpu objects left "
+			 "after destroy", after.slab_objs - before->slab_objs,
+			 after.page_objs - before->page_objs,
+			 after.percpu_objs - before->percpu_objs);
+	}
+	return;
+dead:
+	if (shim_kernel_dead && o->verdict == DV_PASS)
+		bug_outcome(o, "BUG in the checks");
+}
+
+static void one_run(const struct det_strategy *s, struct det_outcome *o)
+{
+	const struct hk_det_scenario *sc = dr.sc;
+	int reports = hk_report_count();
+	struct hk_mem_stats before;
+	long ret;
+
+	hk_mem_stats(&before);
+	dr.pool = hk_pool_new(sc->nr_tags);
+	memset(dr.owner, 0xff, sizeof(dr.owner[0]) * sc->nr_tags);
+	for (int h = 0; h < HOLDERS; h++)
+		dr.holders[h].nr = 0;
+	ret = setup_op(HK_OP_INIT, sc->nr_tags, sc->max_size, sc->batch_size,
+		       NULL, 0, NULL);
+	if (ret) {
+		memset(o, 0, sizeof(*o));
+		o->verdict = ret == -HK_EBUG ? DV_BUG : DV_SETUP;
+		snprintf(o->msg, sizeof(o->msg), "pool init failed: %ld", ret);
+		if (ret == -HK_EBUG)
+			bug_outcome(o, "BUG in init");
+		return;
+	}
+	det_reset();
+	for (int i = 0; i < sc->nr_tasks; i++) {
+		reset_task(&dr.tasks[i], i);
+		det_add_task(&dr.tasks[i], sc->tasks[i].cpu, task_body, (void *)(long)i);
+	}
+	for (int e = 0; e < sc->nr_irqs; e++)
+		det_add_irq(sc->irqs[e].cpu, sc->irqs[e].count, irq_body,
+			    (void *)(long)e);
+	for (int i = 0; i < sc->nr_hotplug; i++)
+		det_add_hotplug(sc->hotplug[i][0], sc->hotplug[i][1]);
+	det_run(s, o);
+	if (o->verdict == DV_DEADLOCK && nr_held() == sc->nr_tags) {
+		/* nothing lost, nothing missed: the scenario wants more tags */
+		char msg[sizeof(o->msg)];
+
+		o->verdict = DV_EXHAUSTED;
+		snprintf(msg, sizeof(msg), "every tag is held: %s", o->msg);
+		memcpy(o->msg, msg, sizeof(msg));
+	}
+	if (o->verdict == DV_DEADLOCK) {
+		size_t used = strlen(o->msg);
+
+		snprintf(o->msg + used, sizeof(o->msg) - used,
+			 "\n  %ld of %ld tags are free: a wakeup was lost",
+			 sc->nr_tags - nr_held(), sc->nr_tags);
+	}
+	if (o->verdict == DV_BUG) {
+		char msg[sizeof(o->msg)];
+
+		memcpy(msg, o->msg, sizeof(msg));
+		bug_outcome(o, msg);
+	}
+	if (o->verdict != DV_PASS) {
+		/* fibers were left holding vCPUs and locks: this kernel is done */
+		shim_kill_kernel();
+		return;
+	}
+	finish_run(o, &before, reports);
+	if (o->verdict != DV_PASS)
+		shim_kill_kernel();
+}
+
+static const char *check_scenario(const struct hk_det_scenario *sc)
+{
+	if (sc->nr_tags < 1 || sc->nr_tags > DET_MAX_TAGS)
+		return "nr_tags out of range";
+	if (sc->nr_tasks < 0 || sc->nr_tasks > DET_MAX_TASKS ||
+	    sc->nr_irqs < 0 || sc->nr_irqs > DET_MAX_EVENTS ||
+	    sc->nr_hotplug < 0 || sc->nr_hotplug > DET_MAX_EVENTS ||
+	    sc->nr_ops < 0 || sc->nr_ops > DET_MAX_OPS)
+		return "too many tasks, handlers, events or ops";
+	for (int i = 0; i < sc->nr_tasks + sc->nr_irqs; i++) {
+		const struct hk_det_prog *p = i < sc->nr_tasks ? &sc->tasks[i] :
+					      &sc->irqs[i - sc->nr_tasks];
+
+		if (p->cpu < 0 || p->cpu >= (int)nr_cpu_ids)
+			return "a program's vCPU does not exist";
+		if (p->first < 0 || p->nr < 0 || p->first + p->nr > sc->nr_ops)
+			return "a program's ops are out of range";
+	}
+	for (int i = 0; i < sc->nr_hotplug; i++)
+		if (sc->hotplug[i][0] < 0 || sc->hotplug[i][0] >= (int)nr_cpu_ids)
+			return "a hotplug event's vCPU does not exist";
+	return NULL;
+}
+
+/*
+ * Bounded exhaustive search: the next run replays the last one up to its
+ * deepest choice that has an untried option within the preemption bound,
+ * takes that option, and goes on with decision 0.
+ */
+static long next_prefix(uint16_t *prefix, long nr_choices, int bound)
+{
+	long n = min(nr_choices, (long)DET_MAX_CHOICES);
+	int pre = 0, pre_at[DET_MAX_CHOICES > 4096 ? 4096 : DET_MAX_CHOICES];
+	long limit = min(n, 4096L);
+
+	for (long i = 0; i < limit; i++) {
+		pre_at[i] = pre;
+		pre += det_chosen[i] && det_cur_enabled[i];
+	}
+	for (long i = limit - 1; i >= 0; i--) {
+		if (det_chosen[i] + 1 >= det_options[i])
+			continue;
+		if (pre_at[i] + det_cur_enabled[i] > bound)
+			continue;
+		memcpy(prefix, det_chosen, i * sizeof(prefix[0]));
+		prefix[i] = det_chosen[i] + 1;
+		return i + 1;
+	}
+	return -1;
+}
+
+/**
+ * hk_det_explore() - run a scenario under a strategy until it fails or the
+ * budget is spent
+ * @sc: the scenario
+ * @cfg: strategy and budget; DX_REPLAY and DX_SCRIPT run once
+ * @res: verdict of the last run, counts; the last run's decisions and trace
+ *       are read with hk_det_decisions() and hk_det_trace()
+ *
+ * Return: 0, or -EINVAL with the reason in @res->o.msg.
+ */
+SHIM_EXPORT int hk_det_explore(const struct hk_det_scenario *sc,
+			       const struct hk_det_config *cfg,
+			       struct hk_det_result *res)
+{
+	static uint16_t prefix[DET_MAX_CHOICES];
+	struct det_strategy s = {
+		.kind = DET_REPLAY,
+		.max_steps = cfg->max_steps > 0 ? cfg->max_steps : 100000,
+		.migrations = cfg->migrations,
+		.trace = cfg->trace,
+		.pct_depth = cfg->pct_depth,
+		.pct_steps = cfg->pct_steps,
+	};
+	const char *bad = check_scenario(sc);
+	long runs = cfg->kind == DX_REPLAY || cfg->kind == DX_SCRIPT ? 1 :
+		    max(cfg->runs, 1L);
+
+	memset(res, 0, sizeof(*res));
+	if (bad) {
+		snprintf(res->o.msg, sizeof(res->o.msg), "bad scenario: %s", bad);
+		return -EINVAL;
+	}
+	if (shim_kernel_dead) {
+		snprintf(res->o.msg, sizeof(res->o.msg), "the kernel is dead");
+		return -EINVAL;
+	}
+	dr.sc = sc;
+	if (!dr.setup.comm[0])
+		shim_task_init(&dr.setup, "det-setup", PF_HARNESS);
+	if (cfg->kind == DX_REPLAY) {
+		s.decisions = cfg->decisions;
+		s.nr_decisions = cfg->nr_decisions;
+	}
+	if (cfg->kind == DX_SCRIPT) {
+		s.kind = DET_SCRIPT;
+		s.script = cfg->script;
+		s.nr_script = cfg->nr_script;
+	}
+	if (cfg->kind == DX_EXHAUSTIVE)
+		s.decisions = prefix;
+	if (cfg->kind == DX_PCT && s.pct_steps <= 0) {
+		/* PCT needs the length of a run: measure one */
+		one_run(&s, &res->o);
+		res->runs++;
+		res->total_steps += res->o.steps;
+		s.pct_steps = res->o.steps;
+		if (res->o.verdict != DV_PASS)
+			return 0;
+	}
+	for (long run = 0; run < runs; run++) {
+		if (cfg->kind == DX_RANDOM || cfg->kind == DX_PCT) {
+			s.kind = cfg->kind == DX_RANDOM ? DET_RANDOM : DET_PCT;
+			s.seed = cfg->seed + run;
+		}
+		one_run(&s, &res->o);
+		res->runs++;
+		res->total_steps += res->o.steps;
+		if (res->o.verdict != DV_PASS) {
+			res->failing_run = run;
+			return 0;
+		}
+		if (cfg->kind == DX_EXHAUSTIVE) {
+			s.nr_decisions = next_prefix(prefix, res->o.nr_choices,
+						     cfg->preemption_bound);
+			if (s.nr_decisions < 0) {
+				res->exhausted = 1;
+				return 0;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The last run's first @n decisions (what replays it) and their options. */
+SHIM_EXPORT void hk_det_decisions(uint16_t *buf, uint16_t *options, long n)
+{
+	n = min(n, (long)DET_MAX_CHOICES);
+	memcpy(buf, det_chosen, n * sizeof(buf[0]));
+	memcpy(options, det_options, n * sizeof(options[0]));
+}
+
+/* The last run's trace, oldest first (the last DET_MAX_TRACE steps). */
+SHIM_EXPORT long hk_det_trace(struct det_trace_ent *buf, long cap)
+{
+	long n = min(det_nr_trace, (long)DET_MAX_TRACE), first = det_nr_trace - n;
+
+	n = min(n, cap);
+	for (long i = 0; i < n; i++)
+		buf[i] = det_trace[(first + i) % DET_MAX_TRACE];
+	return n;
+}

@@ -1,0 +1,97 @@
+"""The deterministic suite: named scenarios and the default budget every
+allocator must pass and every broken one must fail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from torture.explore import PCT, Exhaustive, Outcome, Random, Strategy, explore
+from torture.scenario import (
+    Hotplug,
+    Irq,
+    Scenario,
+    Task,
+    alloc,
+    free,
+    free_all,
+    hand,
+    signal,
+    standard,
+)
+
+A, R = alloc(), alloc("running")
+
+
+def three_tasks() -> Scenario:
+    """Two tasks share vCPU 0, one is on vCPU 1: refills, steals, sleeps and
+    frees on the other side, with caches of one tag."""
+    t0 = [R, R, A, R, free(), free(), free_all()]
+    t1 = [A, free(), R, hand(0), R, A, R, hand(2), free(), free_all()]
+    t2 = [A, free(), A, R, free(), free(), A, A, free(), free_all()]
+    return Scenario(6, 1, 1, 2, [Task(0, t0), Task(1, t1), Task(0, t2)])
+
+
+def wakeups() -> Scenario:
+    """Four tags, caches of two, holdings that add up to the pool: a task
+    sleeps only while tags are in flight, and a lost wakeup is a hang."""
+    t0 = [R, free(), R, A, free(), free(), R, free_all()]
+    t1 = [A, free(), A, free(), A, free_all()]
+    t2 = [A, free(), A, free(), A, free_all()]
+    return Scenario(4, 2, 2, 2, [Task(1, t0), Task(1, t1), Task(0, t2)])
+
+
+def cpumask() -> Scenario:
+    """Tags freed into an empty cache must be visible to thieves."""
+    t0 = [A, free(), R, A, R, A, R, R, free_all()]
+    t1 = [A, free(), R, free_all()]
+    t2 = [R, free(), A, free_all()]
+    return Scenario(4, 2, 2, 2, [Task(0, t0), Task(1, t1), Task(0, t2)])
+
+
+def irqs() -> Scenario:
+    """Handlers allocate and free on the vCPUs where tasks are inside the allocator."""
+    t0 = [A, A, free(), free(), A, free()]
+    t1 = [A, A, free(), free()]
+    return Scenario(4, 2, 1, 2, [Task(0, t0), Task(1, t1)],
+                    [Irq(0, [R, free()], 2), Irq(1, [R, free()], 1)])
+
+
+def hotplug() -> Scenario:
+    """vCPU 1 goes down with tags parked in its cache and comes back."""
+    t0 = [A, A, A, free(), free(), free(), A, A, A, free_all()]
+    t1 = [A, A, free(), free()]
+    return Scenario(6, 4, 2, 2, [Task(0, t0), Task(1, t1)], [],
+                    [Hotplug(1), Hotplug(1, up=True)])
+
+
+def signals() -> Scenario:
+    """An interruptible sleeper is signalled while the other task holds a tag."""
+    t0 = [A, alloc("interruptible"), free_all()]
+    t1 = [A, signal(0), free_all()]
+    return Scenario(2, 1, 1, 2, [Task(0, t0), Task(1, t1)])
+
+
+SCENARIOS: dict[str, Callable[[], Scenario]] = {
+    "standard": standard, "three_tasks": three_tasks, "wakeups": wakeups,
+    "cpumask": cpumask, "irqs": irqs, "hotplug": hotplug, "signals": signals,
+}
+
+
+def default_budget(seed: int = 0) -> list[Strategy]:
+    return [Random(seed=seed, runs=300), PCT(seed=seed, runs=300, depth=3),
+            Exhaustive(preemptions=1, runs=3000)]
+
+
+def suite(seed: int = 0) -> Iterator[tuple[str, Scenario, Strategy]]:
+    for name, make in SCENARIOS.items():
+        for strategy in default_budget(seed):
+            yield name, make(), strategy
+
+
+def run_suite(allocator: str, seed: int = 0) -> tuple[str, Scenario, Outcome] | None:
+    """The first failure of @allocator in the suite, or None."""
+    for name, scenario, strategy in suite(seed):
+        outcome = explore(allocator, scenario, strategy, trace=False)
+        if outcome.failed:
+            return name, scenario, outcome
+    return None

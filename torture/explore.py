@@ -1,0 +1,296 @@
+"""The deterministic engine from Python: hand C a scenario and a strategy,
+get back a verdict, the decision list that replays the run, and its trace.
+Python never sits in the per-step loop: one call runs every run."""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from torture import cabi, symbols
+from torture.errors import InvalidArgument
+from torture.kernel import Kernel
+from torture.scenario import OP_NAMES, Scenario
+
+POINTS = ("atomic", "cmpxchg", "xchg", "bitop", "barrier", "lock", "unlock", "irq_off",
+          "irq_on", "preempt_on", "relax", "wait", "wake", "schedule")
+EVENTS = ("preempt", "run_on", "irq", "hotplug", "done", "op")
+VERDICTS = ("pass", "bug", "deadlock", "livelock", "script", "check", "report", "setup",
+            "exhausted", "crash")
+
+DX_REPLAY, DX_RANDOM, DX_PCT, DX_SCRIPT, DX_EXHAUSTIVE = range(5)
+DS_RUN, DS_IRQ, DS_HOTPLUG = range(3)
+DU_POINT, DU_BLOCKED, DU_DONE, DU_STEPS = range(4)
+TARGET_HOTPLUG = -1
+
+
+# ---- strategies ----
+
+@dataclass(frozen=True)
+class Replay:
+    """Run once with these decisions (indices into each choice's options), then 0s."""
+
+    decisions: Sequence[int] = ()
+
+
+@dataclass(frozen=True)
+class Random:
+    seed: int = 0
+    runs: int = 1000
+
+
+@dataclass(frozen=True)
+class PCT:
+    """Probabilistic concurrency testing: depth @depth, run length estimated
+    from a first run unless @steps is given."""
+
+    seed: int = 0
+    runs: int = 1000
+    depth: int = 3
+    steps: int = 0
+
+
+@dataclass(frozen=True)
+class Exhaustive:
+    """Every run with at most @preemptions preemptions (up to @runs runs)."""
+
+    preemptions: int = 1
+    runs: int = 100_000
+
+
+@dataclass(frozen=True)
+class At:
+    """A named point: the @nth @primitive executed inside @function."""
+
+    function: str | None = None
+    primitive: str | None = None
+    nth: int = 1
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: int
+    target: int = 0
+    until: int = DU_POINT
+    at: At | None = None
+    steps: int = 0
+    cpu: int = -1
+
+
+def run(task: int | str, until: At | str = "blocked", cpu: int | None = None,
+        steps: int = 0) -> Step:
+    """Run task @task (an index, "hotplug", or "irqN" for irq event N's
+    handler) until a named point is reached, until it "blocked" or is
+    "done", or for @steps scheduling points."""
+    if isinstance(task, str):
+        if task == "hotplug":
+            target = TARGET_HOTPLUG
+        elif task.startswith("irq") and task[3:].isdigit():
+            target = -2 - int(task[3:])
+        else:
+            raise InvalidArgument(f"unknown script target {task!r}")
+    else:
+        target = task
+    if steps:
+        return Step(DS_RUN, target, DU_STEPS, steps=steps, cpu=-1 if cpu is None else cpu)
+    if isinstance(until, At):
+        return Step(DS_RUN, target, DU_POINT, at=until, cpu=-1 if cpu is None else cpu)
+    kinds = {"blocked": DU_BLOCKED, "done": DU_DONE}
+    if until not in kinds:
+        raise InvalidArgument(f"unknown script condition {until!r}: an At(...), "
+                              "'blocked' or 'done'")
+    return Step(DS_RUN, target, kinds[until], cpu=-1 if cpu is None else cpu)
+
+
+def irq(event: int = 0) -> Step:
+    """Raise irq event @event's interrupt now."""
+    return Step(DS_IRQ, event)
+
+
+def hotplug() -> Step:
+    """Start the next hotplug event now."""
+    return Step(DS_HOTPLUG)
+
+
+@dataclass(frozen=True)
+class Script:
+    steps: Sequence[Step] = ()
+
+
+Strategy = Replay | Random | PCT | Exhaustive | Script
+
+
+# ---- results ----
+
+@dataclass(frozen=True)
+class TraceStep:
+    step: int
+    cpu: int
+    fiber: int
+    what: str
+    obj: int
+    value: int
+    function: str
+
+    def __str__(self) -> str:
+        return (f"{self.step:6d} cpu{self.cpu:<2d} f{self.fiber:<2d} {self.what:<14s} "
+                f"{self.obj:#14x} {self.value:>11d}  {self.function}")
+
+
+@dataclass
+class Outcome:
+    allocator: str
+    verdict: str
+    message: str
+    decisions: list[int]
+    options: list[int]
+    runs: int
+    steps: int
+    total_steps: int
+    preemptions: int
+    migrations: int
+    irqs: int
+    exhausted: bool
+    script_done: int
+    seconds: float
+    trace: list[TraceStep] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict not in ("pass", "exhausted")
+
+    def replay_hint(self) -> str:
+        return (f"torture.explore.explore({self.allocator!r}, scenario, "
+                f"Replay({self.decisions!r}))")
+
+    def summary(self) -> str:
+        head = f"{self.verdict.upper()}: {self.message}" if self.failed else "PASS"
+        return (f"{head}\n  {self.runs} runs, {self.total_steps} steps in "
+                f"{self.seconds:.3f} s; last run {self.steps} steps, "
+                f"{len(self.decisions)} choices, {self.preemptions} preemptions"
+                + (f"\n  replay: {self.replay_hint()}" if self.failed else ""))
+
+    def functions(self) -> set[str]:
+        return {s.function for s in self.trace}
+
+    def hit(self, function: str, what: str | None = None) -> bool:
+        """Did the traced run pass through a point of @what in @function?"""
+        return any(s.function == function and (what is None or s.what == what)
+                   for s in self.trace)
+
+
+# ---- running ----
+
+_kernels: dict[tuple[str, int], Kernel] = {}
+
+
+def kernel_for(allocator: str, nr_cpus: int) -> Kernel:
+    """A booted kernel for deterministic runs, kept while it is alive."""
+    key = (allocator, nr_cpus)
+    k = _kernels.get(key)
+    if k is None or k.dead:
+        k = _kernels[key] = Kernel(allocator, nr_cpus=nr_cpus)
+    return k
+
+
+def _script(k: Kernel, script: Script) -> tuple[ctypes.Array, list[ctypes.Array]]:
+    steps = (cabi.DetScriptStep * max(1, len(script.steps)))()
+    keep: list[ctypes.Array] = []
+    for i, st in enumerate(script.steps):
+        c = steps[i]
+        c.kind, c.target, c.until, c.cpu = st.kind, st.target, st.until, st.cpu
+        c.point, c.nth = -1, st.steps or 1
+        if st.at is not None:
+            if st.at.primitive is not None:
+                if st.at.primitive not in POINTS:
+                    raise InvalidArgument(f"unknown primitive {st.at.primitive!r}: "
+                                          f"one of {', '.join(POINTS)}")
+                c.point = POINTS.index(st.at.primitive)
+            if st.at.nth < 1:
+                raise InvalidArgument(f"occurrence {st.at.nth} must be at least 1")
+            c.nth = st.at.nth
+            if st.at.function is not None:
+                ranges = symbols.function_ranges(k.image, st.at.function)
+                arr = (ctypes.c_ulong * (2 * len(ranges)))(*[x for r in ranges for x in r])
+                keep.append(arr)
+                c.nr_ranges = len(ranges)
+                c.ranges = arr
+    return steps, keep
+
+
+def _config(k: Kernel, strategy: Strategy, trace: bool, max_steps: int,
+            migrations: int) -> tuple[cabi.HkDetConfig, list[object]]:
+    cfg = cabi.HkDetConfig(trace=int(trace), max_steps=max_steps, migrations=migrations, runs=1)
+    keep: list[object] = []
+    if isinstance(strategy, Replay):
+        cfg.kind = DX_REPLAY
+        if any(not 0 <= d < 65536 for d in strategy.decisions):
+            raise InvalidArgument("a decision is an option index, 0..65535")
+        arr = (ctypes.c_uint16 * max(1, len(strategy.decisions)))(*strategy.decisions)
+        keep.append(arr)
+        cfg.decisions, cfg.nr_decisions = arr, len(strategy.decisions)
+    elif isinstance(strategy, Random):
+        cfg.kind, cfg.seed, cfg.runs = DX_RANDOM, strategy.seed, strategy.runs
+    elif isinstance(strategy, PCT):
+        cfg.kind, cfg.seed, cfg.runs = DX_PCT, strategy.seed, strategy.runs
+        cfg.pct_depth, cfg.pct_steps = strategy.depth, strategy.steps
+    elif isinstance(strategy, Exhaustive):
+        cfg.kind, cfg.runs = DX_EXHAUSTIVE, strategy.runs
+        cfg.preemption_bound = strategy.preemptions
+    elif isinstance(strategy, Script):
+        steps, ranges = _script(k, strategy)
+        keep += [steps, *ranges]
+        cfg.kind, cfg.script, cfg.nr_script = DX_SCRIPT, steps, len(strategy.steps)
+    else:
+        raise InvalidArgument(f"not a strategy: {strategy!r}")
+    return cfg, keep
+
+
+def _trace(k: Kernel) -> list[TraceStep]:
+    buf = (cabi.DetTraceEnt * cabi.DET_MAX_TRACE)()
+    n = k.lib.hk_det_trace(buf, cabi.DET_MAX_TRACE)
+    names = POINTS + EVENTS
+    out = []
+    for e in buf[:n]:
+        what = names[e.point] if 0 <= e.point < len(names) else str(e.point)
+        if what == "op":
+            what = f"op:{OP_NAMES[e.obj] if e.obj < len(OP_NAMES) else e.obj}"
+        func = symbols.function_at(k.image, e.pc) if e.pc else ""
+        value = e.value - (1 << 32) if e.value >= 1 << 31 else e.value
+        out.append(TraceStep(e.step, e.cpu, e.fiber, what, e.obj, value, func))
+    return out
+
+
+def explore(allocator: str, scenario: Scenario, strategy: Strategy = Replay(),
+            trace: bool = True, max_steps: int = 100_000, migrations: int = 1) -> Outcome:
+    """Run @scenario on @allocator under @strategy until a run fails or the
+    budget is spent.  The outcome's decisions replay the last run."""
+    sc = scenario.encode()
+    k = kernel_for(allocator, scenario.nr_cpus)
+    cfg, keep = _config(k, strategy, trace, max_steps, migrations)
+    res = cabi.HkDetResult()
+    start = time.perf_counter()
+    rc = k.lib.hk_det_explore(ctypes.byref(sc), ctypes.byref(cfg), ctypes.byref(res))
+    seconds = time.perf_counter() - start
+    del keep
+    if rc:
+        raise InvalidArgument(res.o.msg.decode())
+    n = min(res.o.nr_choices, cabi.DET_MAX_CHOICES)
+    decisions = (ctypes.c_uint16 * max(1, n))()
+    options = (ctypes.c_uint16 * max(1, n))()
+    k.lib.hk_det_decisions(decisions, options, n)
+    verdict = VERDICTS[res.o.verdict] if res.o.verdict < len(VERDICTS) else str(res.o.verdict)
+    out = Outcome(
+        allocator=allocator, verdict=verdict, message=res.o.msg.decode(errors="replace"),
+        decisions=list(decisions[:n]), options=list(options[:n]), runs=res.runs,
+        steps=res.o.steps, total_steps=res.total_steps, preemptions=res.o.preemptions,
+        migrations=res.o.migrations, irqs=res.o.irqs, exhausted=bool(res.exhausted),
+        script_done=res.o.script_done, seconds=seconds,
+        trace=_trace(k) if trace else [],
+    )
+    if k.dead:
+        _kernels.pop((allocator, scenario.nr_cpus), None)
+        k.close()
+    return out
