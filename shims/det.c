@@ -416,13 +416,13 @@ static void script_next(void)
 
 static struct det_fiber *script_fiber(const struct det_script_step *st)
 {
-	for (int i = 0; i < det.nr_fibers; i++) {
+	/* a handler or hotplug target: the latest one, finished or not */
+	for (int i = det.nr_fibers - 1; i >= 0; i--) {
 		struct det_fiber *f = &det.fibers[i];
 
 		if (st->target >= 0 ? f->id == st->target :
-		    st->target == DET_TARGET_HOTPLUG ? f->kind == FK_HOTPLUG &&
-		    f->state != FS_DONE : f->kind == FK_IRQ && f->state != FS_DONE &&
-		    f->event == DET_TARGET_IRQ(0) - st->target)
+		    st->target == DET_TARGET_HOTPLUG ? f->kind == FK_HOTPLUG :
+		    f->kind == FK_IRQ && f->event == DET_TARGET_IRQ(0) - st->target)
 			return f;
 	}
 	return NULL;
@@ -992,6 +992,11 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 		shim_fiber_switch(&det.main, &next->ctx, false);
 	} else {
 		det_fail(DV_SETUP, "nothing to run");
+	}
+	if (s->kind == DET_SCRIPT && out->verdict == DV_PASS) {
+		/* steps that waited for fibers to block or finish, now they have */
+		det.nr_decs = 0;
+		script_settle();
 	}
 	__atomic_store_n(&shim_sched_hook, saved_hook, __ATOMIC_RELEASE);
 	shim_det_active = 0;

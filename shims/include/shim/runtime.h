@@ -54,8 +54,11 @@ static inline void shim_sched_point(enum shim_point point,
 	void (*hook)(enum shim_point, const volatile void *) =
 		__atomic_load_n(&shim_sched_hook, __ATOMIC_RELAXED);
 
-	if (__builtin_expect(hook != NULL, 0))
+	if (__builtin_expect(hook != NULL, 0)) {
 		hook(point, obj);
+		/* no tail call: the hook's return address names the caller */
+		__asm__ __volatile__("");
+	}
 }
 
 struct shim_held_lock {

@@ -1,0 +1,298 @@
+"""The deterministic engine: strategies, replay, hang reports, the suite
+against every allocator and mutant, and the rare paths forced by script."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from torture import det_suite, images
+from torture.errors import InvalidArgument
+from torture.explore import (
+    PCT,
+    At,
+    Exhaustive,
+    Outcome,
+    Random,
+    Replay,
+    Script,
+    Step,
+    explore,
+    hotplug,
+    irq,
+    run,
+)
+from torture.scenario import (
+    Hotplug,
+    Irq,
+    Scenario,
+    Task,
+    alloc,
+    free,
+    free_all,
+    hand,
+    signal,
+    standard,
+)
+
+CORRECT = sorted(images.CORRECT)
+DESIGNS = ["percpu_ida", "percpu_ida_v1"]
+# plain loads and stores are not scheduling points: these races need the
+# threaded engine (or TSan) until the engine interleaves memory accesses too
+MEMORY_RACES = {"broken_steal_nolock", "broken_stale_cache"}
+MUTANTS = sorted((set(images.BROKEN) | set(images.INTERLEAVING_ONLY)) - MEMORY_RACES)
+A, R = alloc(), alloc("running")
+ERESTARTSYS = -512
+
+
+def allocs(o: Outcome, fiber: int) -> list[int]:
+    return [s.value for s in o.trace if s.fiber == fiber and s.what == "op:alloc"]
+
+
+# ---- the engine ----
+
+@pytest.mark.parametrize("allocator", CORRECT)
+def test_suite_passes(allocator: str) -> None:
+    assert det_suite.run_suite(allocator) is None
+
+
+@pytest.mark.parametrize("mutant", MUTANTS)
+def test_suite_catches_mutant_and_replays(mutant: str) -> None:
+    found = det_suite.run_suite(mutant)
+    assert found is not None, f"{mutant} passed the deterministic suite"
+    name, scenario, outcome = found
+    again = explore(mutant, scenario, Replay(outcome.decisions))
+    assert again.verdict == outcome.verdict
+    assert again.message.split("\n")[0].split(" at ")[0] == \
+        outcome.message.split("\n")[0].split(" at ")[0]
+
+
+@pytest.mark.parametrize("allocator", DESIGNS)
+def test_replay_gives_the_same_trace(allocator: str) -> None:
+    first = explore(allocator, det_suite.three_tasks(), Random(seed=7, runs=1))
+    again = explore(allocator, det_suite.three_tasks(), Replay(first.decisions))
+
+    def key(o: Outcome) -> list[tuple[object, ...]]:
+        return [(s.step, s.cpu, s.fiber, s.what, s.function) for s in o.trace]
+    assert first.preemptions > 0
+    assert key(first) == key(again) and first.decisions == again.decisions
+
+
+def test_zero_decisions_run_without_preemption() -> None:
+    o = explore("percpu_ida", standard(), Replay())
+    assert o.verdict == "pass" and o.preemptions == 0 and not any(o.decisions)
+
+
+def test_exhaustive_explores_more_with_a_larger_bound() -> None:
+    runs = [explore("percpu_ida", standard(), Exhaustive(preemptions=b), trace=False)
+            for b in (0, 1, 2)]
+    assert all(o.verdict == "pass" and o.exhausted for o in runs)
+    assert runs[0].runs < runs[1].runs < runs[2].runs
+
+
+def test_pct_finds_a_lost_wakeup() -> None:
+    o = explore("broken_no_wake", det_suite.cpumask(), PCT(seed=0, runs=2000, depth=3))
+    assert o.verdict == "deadlock"
+
+
+def test_deadlock_report_names_every_task() -> None:
+    found = det_suite.run_suite("broken_no_wake")
+    assert found is not None
+    msg = found[2].message
+    assert found[2].verdict == "deadlock"
+    assert "asleep on wait queue" in msg and "det0" in msg and "tags are free" in msg
+
+
+def test_livelock_is_a_verdict() -> None:
+    o = explore("percpu_ida", standard(), Replay(), max_steps=20)
+    assert o.verdict == "livelock" and "20 steps" in o.message
+
+
+def test_an_exhausted_pool_is_not_a_failure() -> None:
+    o = explore("percpu_ida", Scenario(1, 1, 1, 2, [Task(0, [A, A])]), Replay())
+    assert o.verdict == "exhausted" and not o.failed
+
+
+def test_a_crash_is_a_verdict_not_a_dead_process() -> None:
+    found = det_suite.run_suite("broken_refill_batch")
+    assert found is not None and found[2].verdict == "crash"
+    assert "Segmentation fault" in found[2].message
+
+
+def test_a_bug_in_an_irq_handler_is_reported() -> None:
+    # a sleeping allocation in hardirq context
+    sc = Scenario(1, 1, 1, 2, [Task(0, [A, A])], [Irq(1, [A])])
+    o = explore("percpu_ida", sc, Script([run(0, "blocked"), irq(0), run("irq0", "done")]))
+    assert o.verdict == "bug" and "scheduling while atomic" in o.message
+
+
+@pytest.mark.parametrize("bad, message", [
+    (Scenario(4, 2, 1, 2, [Task(5, [A])]), "cpu 5"),
+    (Scenario(0, 2, 1, 2, [Task(0, [A])]), "nr_tags"),
+    (Scenario(4, 2, 1, 2, [Task(0, [A] * 300)]), "ops"),
+])
+def test_bad_scenarios(bad: Scenario, message: str) -> None:
+    with pytest.raises(InvalidArgument, match=message):
+        explore("percpu_ida", bad)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: run(0, At("no_such_function")), "no function"),
+    (lambda: run(0, At("pida_steal", "teleport")), "unknown primitive"),
+    (lambda: run("nobody"), "unknown script target"),
+    (lambda: run(0, "sometime"), "unknown script condition"),
+])
+def test_bad_scripts(make: Callable[[], Step], message: str) -> None:
+    with pytest.raises(InvalidArgument, match=message):
+        explore("percpu_ida", standard(), Script([make()]))
+
+
+def test_a_script_step_that_cannot_run_is_reported() -> None:
+    one = Scenario(1, 1, 1, 2, [Task(0, [A, free()]), Task(1, [A])])
+    o = explore("percpu_ida", one, Script([
+        run(0, At("percpu_ida_alloc", "irq_on")), run(1, "blocked"), run(1, "done")]))
+    assert o.verdict == "script" and "cannot run" in o.message
+
+
+def test_the_irq_event_budget_is_spent() -> None:
+    sc = Scenario(4, 2, 1, 2, [Task(0, [A, free()])], [Irq(0, [R, free()], 3)])
+    o = explore("percpu_ida", sc, Random(seed=1, runs=20))
+    assert o.verdict == "pass" and o.irqs == 3
+
+
+# ---- forced paths: each script asserts its path was taken ----
+
+@pytest.mark.parametrize("allocator", DESIGNS)
+def test_refill_from_the_global_stack(allocator: str) -> None:
+    o = explore(allocator, Scenario(8, 4, 2, 2, [Task(0, [A])]), Script([run(0, "done")]))
+    assert o.verdict == "pass" and o.hit("pida_alloc_global")
+
+
+@pytest.mark.parametrize("allocator", DESIGNS)
+def test_steal_from_a_remote_vcpu(allocator: str) -> None:
+    # task 1 empties the global stack and parks every tag in its cache
+    sc = Scenario(4, 8, 2, 2, [Task(0, [A]), Task(1, [A, A, A, free(), free(), free()])])
+    o = explore(allocator, sc, Script([run(1, "done"), run(0, "done")]))
+    assert o.verdict == "pass" and allocs(o, 0)[0] >= 0
+    assert o.hit("pida_steal", "lock" if allocator == "percpu_ida" else "xchg")
+
+
+def test_spill_at_max_size() -> None:
+    sc = Scenario(8, 4, 2, 2, [Task(0, [A] * 4 + [free()] * 4)])
+    o = explore("percpu_ida", sc, Script([run(0, "done")]))
+    assert o.verdict == "pass" and o.hit("pida_spill", "lock")
+
+
+SPILL_RACE = Scenario(4, 4, 2, 2, [Task(0, [A]), Task(1, [A] * 4 + [free()] * 4)])
+SPILL_SCRIPT = Script([run(1, At("pida_spill", "lock")), run(0, "done"), run(1, "done")])
+
+
+def test_spill_recheck_finds_the_cache_emptied_by_a_thief() -> None:
+    o = explore("percpu_ida", SPILL_RACE, SPILL_SCRIPT)
+    assert o.verdict == "pass" and o.script_done == 3
+    assert o.hit("pida_steal") and o.hit("pida_spill", "lock")
+
+
+def test_the_same_script_catches_a_spill_without_recheck() -> None:
+    assert explore("broken_spill_no_recheck", SPILL_RACE, SPILL_SCRIPT).failed
+
+
+def test_v1_pop_meets_a_thief() -> None:
+    sc = Scenario(4, 8, 4, 2, [Task(0, [A]), Task(1, [A, free(), A])])
+    o = explore("percpu_ida_v1", sc, Script([
+        run(1, At("percpu_ida_free", "irq_on")),
+        run(1, At("pida_pop_local", "cmpxchg")),
+        run(0, At("pida_steal", "xchg")),
+        run(0, steps=1),
+        run(1, "blocked"),
+        run(0, "done"), run(1, "done"),
+    ]))
+    assert o.verdict == "pass" and o.script_done == 7
+    # its cmpxchg failed on TAG_CPU_STEALING: the slow path, on the thief's lock
+    assert any(s.fiber == 1 and s.what == "relax" for s in o.trace)
+    assert allocs(o, 1)[-1] >= 0
+
+
+def test_v1_push_waits_for_a_thief() -> None:
+    sc = Scenario(4, 8, 4, 2, [Task(0, [A]), Task(1, [A, A, free()])])
+    o = explore("percpu_ida_v1", sc, Script([
+        run(1, At("pida_push_local")),
+        run(0, At("pida_steal", "xchg")),
+        run(0, steps=1),
+        run(1, "blocked"),
+        run(0, "done"), run(1, "done"),
+    ]))
+    assert o.verdict == "pass" and o.script_done == 6
+    assert any(s.fiber == 1 and s.what == "relax" and s.function == "pida_push_local"
+               for s in o.trace)
+
+
+WAKE_RACE = Scenario(1, 1, 1, 2, [Task(0, [A]), Task(1, [A, free()])])
+WAKE_SCRIPT = Script([
+    run(1, At("percpu_ida_alloc", "irq_on")),   # task 1 has the only tag
+    run(0, At("percpu_ida_alloc", "irq_on")),   # task 0 queued, not yet asleep
+    run(1, "done"),                             # the free lands in between
+    run(0, "done"),
+])
+
+
+@pytest.mark.parametrize("allocator", DESIGNS)
+def test_a_free_between_prepare_to_wait_and_schedule(allocator: str) -> None:
+    o = explore(allocator, WAKE_RACE, WAKE_SCRIPT)
+    assert o.verdict == "pass" and o.script_done == 4 and allocs(o, 0) == [0]
+    assert o.hit("prepare_to_wait") and o.hit("__wake_up")
+
+
+def test_the_same_script_catches_queueing_after_the_search() -> None:
+    assert explore("broken_queue_late", WAKE_RACE, WAKE_SCRIPT).verdict == "deadlock"
+
+
+@pytest.mark.parametrize("allocator", DESIGNS)
+def test_an_interruptible_sleeper_is_signalled(allocator: str) -> None:
+    sc = Scenario(1, 1, 1, 2, [Task(0, [alloc("interruptible")]), Task(1, [A, signal(0)])])
+    o = explore(allocator, sc, Script([
+        run(1, At("percpu_ida_alloc", "irq_on")), run(0, "blocked"),
+        run(1, "done"), run(0, "done"),
+    ]))
+    assert o.verdict == "pass" and allocs(o, 0) == [ERESTARTSYS]
+
+
+@pytest.mark.parametrize("allocator", DESIGNS)
+def test_a_sleeper_resumes_on_another_vcpu(allocator: str) -> None:
+    o = explore(allocator, WAKE_RACE, Script([
+        run(1, At("percpu_ida_alloc", "irq_on")), run(0, "blocked"),
+        run(1, "done"), run(0, "done", cpu=1),
+    ]))
+    assert o.verdict == "pass" and allocs(o, 0) == [0]
+    assert any(s.fiber == 0 and s.what == "run_on" and s.value == 1 for s in o.trace)
+
+
+@pytest.mark.parametrize("allocator", DESIGNS)
+def test_an_irq_free_on_the_vcpu_of_a_task_inside_alloc(allocator: str) -> None:
+    sc = Scenario(2, 1, 1, 2, [Task(0, [A, A])], [Irq(0, [R, free()])])
+    o = explore(allocator, sc, Script([
+        run(0, At("percpu_ida_alloc", "irq_on")), irq(0), run("irq0", "done"),
+        run(0, "done"),
+    ]))
+    assert o.verdict == "pass" and o.irqs == 1
+    irq_ops = [s for s in o.trace if s.what == "op:free" and s.cpu == 0 and s.fiber != 0]
+    assert irq_ops and all(t >= 0 for t in allocs(o, 0))
+
+
+@pytest.mark.parametrize("allocator", CORRECT)
+def test_a_vcpu_goes_down_with_tags_parked_and_they_come_back(allocator: str) -> None:
+    sc = Scenario(4, 4, 2, 2, [Task(0, [A] * 4), Task(1, [A, A, free(), free()])],
+                  [], [Hotplug(1)])
+    o = explore(allocator, sc, Script([
+        run(1, "done"), hotplug(), run("hotplug", "done"), run(0, "done"),
+    ]))
+    assert o.verdict == "pass" and sorted(allocs(o, 0)) == [0, 1, 2, 3]
+    # design A and B steal them back from the dead CPU; the notifier spilled them
+    assert o.hit("pida_steal") == (allocator != "percpu_ida_cpuhp")
+
+
+def test_cross_cpu_frees_by_hand_off() -> None:
+    sc = Scenario(4, 2, 1, 2, [Task(0, [A, A, hand(1), hand(1)]), Task(1, [A, free_all()])])
+    o = explore("percpu_ida", sc, Random(seed=3, runs=200))
+    assert o.verdict == "pass"
