@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from torture import det_suite, images
+from torture import det_suite, images, sanitizers
 from torture.errors import InvalidArgument
 from torture.explore import (
     PCT,
@@ -35,6 +35,12 @@ from torture.scenario import (
     signal,
     standard,
 )
+
+# the fibers' switches are annotated for ASan and TSan, but the engine has not
+# been run clean under them yet: until it has, these tests skip there
+pytestmark = pytest.mark.skipif(
+    sanitizers.current() in ("address", "thread"),
+    reason="the deterministic engine is not yet verified under ASan/TSan")
 
 CORRECT = sorted(images.CORRECT)
 DESIGNS = ["percpu_ida", "percpu_ida_v1"]
