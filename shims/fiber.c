@@ -18,6 +18,7 @@ void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom,
 				    size_t size);
 void __sanitizer_finish_switch_fiber(void *fake_stack_save,
 				     const void **bottom_old, size_t *size_old);
+void __asan_unpoison_memory_region(const volatile void *addr, size_t size);
 #endif
 #ifdef __SANITIZE_THREAD__
 void *__tsan_get_current_fiber(void);
@@ -138,8 +139,14 @@ int shim_fiber_make(struct shim_fiber *f, size_t stack_size,
 		f->asan_size = stack_size;
 	}
 #ifdef __SANITIZE_THREAD__
-	if (!f->tsan)
-		f->tsan = __tsan_create_fiber(0);
+	/* a fresh one: the old one's shadow call stack was never unwound */
+	if (f->tsan)
+		__tsan_destroy_fiber(f->tsan);
+	f->tsan = __tsan_create_fiber(0);
+#endif
+#ifdef __SANITIZE_ADDRESS__
+	/* a run abandoned on this stack left its frames' redzones behind */
+	__asan_unpoison_memory_region(f->stack, f->stack_size);
 #endif
 	fiber_prepare(f, fn, arg);
 	return 0;
