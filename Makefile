@@ -150,11 +150,26 @@ $(IMG_DIR)/alloc.o: $(IMG_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
 	@echo "  CC      $(IMG_C)"
 	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -MP -c $(IMG_C) -o $@
 
+# The deterministic engine's copy: plain loads and stores instrumented by
+# GCC's ThreadSanitizer pass, answered by shims/memtrace.c rather than libtsan
+# (not under SAN=thread|address, which own those hooks), every global symbol
+# renamed det_*; its memcpy, memmove and memset are points too.
+MEMTRACE := $(if $(filter thread address,$(SAN)),,-fsanitize=thread -U__SANITIZE_THREAD__ \
+	    --param tsan-instrument-func-entry-exit=0 --param tsan-distinguish-volatile=1)
+
+$(IMG_DIR)/alloc_det.o: $(IMG_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
+	@echo "  CC      $(IMG_C) [det copy]"
+	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) $(MEMTRACE) -c $(IMG_C) -o $@.tmp
+	$(Q)nm --defined-only -g $@.tmp | awk '{ print $$3 " det_" $$3 }' > $@.syms
+	$(Q)printf 'memcpy shim_det_memcpy\nmemmove shim_det_memmove\nmemset shim_det_memset\n' >> $@.syms
+	$(Q)objcopy --redefine-syms=$@.syms $@.tmp $@
+	$(Q)rm -f $@.tmp $@.syms
+
 $(IMG_DIR)/%.o: shims/harness/%.c $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
 	@echo "  CC      $< [$(IMG)]"
 	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/images/$(IMG).so: $(IMG_DIR)/alloc.o $(patsubst shims/harness/%.c,$(IMG_DIR)/%.o,$(HARNESS_SRCS)) $(IMG_DRIVER) $(RUNTIME_OBJS) $(TLS_LIB)
+$(BUILD)/images/$(IMG).so: $(IMG_DIR)/alloc.o $(IMG_DIR)/alloc_det.o $(patsubst shims/harness/%.c,$(IMG_DIR)/%.o,$(HARNESS_SRCS)) $(IMG_DRIVER) $(RUNTIME_OBJS) $(TLS_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -shared -o $@ $(filter %.o,$^) -L$(BUILD) -lshimcurrent -ldl \

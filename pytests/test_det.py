@@ -46,10 +46,7 @@ corrupting = pytest.mark.skipif(
 
 CORRECT = sorted(images.CORRECT)
 DESIGNS = ["percpu_ida", "percpu_ida_v1"]
-# plain loads and stores are not scheduling points: these races need the
-# threaded engine (or TSan) until the engine interleaves memory accesses too
-MEMORY_RACES = {"broken_steal_nolock", "broken_stale_cache"}
-MUTANTS = sorted((set(images.BROKEN) | set(images.INTERLEAVING_ONLY)) - MEMORY_RACES)
+MUTANTS = sorted(set(images.BROKEN) | set(images.INTERLEAVING_ONLY))
 A, R = alloc(), alloc("running")
 ERESTARTSYS = -512
 
@@ -70,8 +67,8 @@ def test_suite_passes(allocator: str) -> None:
 def test_suite_catches_mutant_and_replays(mutant: str) -> None:
     found = det_suite.run_suite(mutant)
     assert found is not None, f"{mutant} passed the deterministic suite"
-    name, scenario, outcome = found
-    again = explore(mutant, scenario, Replay(outcome.decisions))
+    name, scenario, budget, outcome = found
+    again = explore(mutant, scenario, Replay(outcome.decisions), memory=budget.memory)
     assert again.verdict == outcome.verdict
     assert again.message.split("\n")[0].split(" at ")[0] == \
         outcome.message.split("\n")[0].split(" at ")[0]
@@ -108,8 +105,8 @@ def test_pct_finds_a_lost_wakeup() -> None:
 def test_deadlock_report_names_every_task() -> None:
     found = det_suite.run_suite("broken_no_wake")
     assert found is not None
-    msg = found[2].message
-    assert found[2].verdict == "deadlock"
+    msg = found[3].message
+    assert found[3].verdict == "deadlock"
     assert "asleep on wait queue" in msg and "det0" in msg and "tags are free" in msg
 
 
@@ -126,8 +123,8 @@ def test_an_exhausted_pool_is_not_a_failure() -> None:
 @corrupting
 def test_a_crash_is_a_verdict_not_a_dead_process() -> None:
     found = det_suite.run_suite("broken_refill_batch")
-    assert found is not None and found[2].verdict == "crash"
-    assert "Segmentation fault" in found[2].message
+    assert found is not None and found[3].verdict == "crash"
+    assert "Segmentation fault" in found[3].message
 
 
 def test_a_bug_in_an_irq_handler_is_reported() -> None:
@@ -301,6 +298,40 @@ def test_a_vcpu_goes_down_with_tags_parked_and_they_come_back(allocator: str) ->
     assert o.verdict == "pass" and sorted(allocs(o, 0)) == [0, 1, 2, 3]
     # design A and B steal them back from the dead CPU; the notifier spilled them
     assert o.hit("pida_steal") == (allocator != "percpu_ida_cpuhp")
+
+
+STEAL_PUSH = Script([
+    run(1, At("pida_push_local")),          # the owner is about to push
+    run(0, At("pida_steal", "xchg")),       # the thief claims the cache...
+    run(0, steps=2),                        # ...and is two accesses further on
+    run(1, "blocked"), run(0, "done"), run(1, "done"),
+])
+
+
+def test_memory_points_interleave_plain_accesses() -> None:
+    o = explore("percpu_ida_v1", det_suite.steal_push(), STEAL_PUSH, memory=True)
+    assert o.verdict == "pass" and o.script_done == 6
+    assert any(s.what == "read" and s.function == "pida_steal" for s in o.trace)
+    # the owner waited for the thief to give its cache back
+    assert any(s.fiber == 1 and s.what == "relax" for s in o.trace)
+
+
+def test_memory_points_catch_a_thief_that_lets_go_early() -> None:
+    o = explore("broken_v1_steal_early", det_suite.steal_push(), STEAL_PUSH, memory=True)
+    assert o.verdict == "check" and "free twice" in o.message
+
+
+def test_without_memory_points_plain_accesses_are_not_points() -> None:
+    o = explore("percpu_ida_v1", det_suite.steal_push(), Replay())
+    assert not any(s.what in ("read", "write") for s in o.trace)
+
+
+def test_an_exhausting_scenario_is_rescued_by_finished_holders() -> None:
+    # task 0 ends holding a tag while task 1 sleeps for it: its exit frees it
+    sc = Scenario(1, 1, 1, 2, [Task(0, [A]), Task(1, [A, free()])])
+    o = explore("percpu_ida", sc, Replay())
+    assert o.verdict == "pass" and allocs(o, 1) == [0]
+    assert any(s.fiber == 2 and s.what == "op:free" for s in o.trace)
 
 
 def test_cross_cpu_frees_by_hand_off() -> None:

@@ -35,11 +35,12 @@ enum fiber_state {
 	FS_SLEEP,	/* in schedule(), until TASK_RUNNING */
 	FS_NEED_VCPU,	/* wants a vCPU: want_cpu, or any online one */
 	FS_DONE,
+	FS_DORMANT,	/* the rescue, until a stall calls for it */
 };
 
 static const char *const state_names[] = {
 	"running", "ready", "spinning", "relaxing", "sleeping", "wants a vCPU",
-	"done",
+	"done", "dormant",
 };
 
 struct det_fiber {
@@ -114,6 +115,8 @@ static struct {
 	bool ended;
 	int crash_sig;
 	void *crash_addr;
+	struct det_fiber *rescue;
+	bool (*rescue_wanted)(void);
 } det;
 
 static uint64_t det_rand(void)
@@ -333,7 +336,8 @@ static void add_fiber_options(const struct det_fiber *f)
 	if (f->state == FS_NEED_VCPU ||
 	    (f->state == FS_SLEEP && READ_ONCE(f->task->state) == TASK_RUNNING))
 		add_vcpu_options(f);
-	else if (f->state != FS_SLEEP && f->state != FS_DONE && fiber_enabled(f))
+	else if (f->state != FS_SLEEP && f->state != FS_DONE &&
+		 f->state != FS_DORMANT && fiber_enabled(f))
 		add_dec(DK_RUN, f->id, -1, -1);
 }
 
@@ -629,7 +633,19 @@ static void schedule_next(struct det_fiber *f, bool exiting)
 		bool all_done = true;
 
 		for (int i = 0; i < det.nr_fibers; i++)
-			all_done &= det.fibers[i].state == FS_DONE;
+			all_done &= det.fibers[i].state >= FS_DONE;
+		if (!all_done && det.rescue && det.rescue->state == FS_DORMANT &&
+		    det.rescue_wanted()) {
+			/* a stall the scenario made: its rescue may end it */
+			det.rescue->state = FS_NEED_VCPU;
+			cur_enabled = list_decisions();
+		}
+	}
+	if (!det.nr_decs) {
+		bool all_done = true;
+
+		for (int i = 0; i < det.nr_fibers; i++)
+			all_done &= det.fibers[i].state >= FS_DONE;
 		if (!all_done)
 			det_fail(DV_DEADLOCK, "deadlock: no fiber can run");
 		end_run(exiting);
@@ -685,7 +701,9 @@ static void step(struct det_fiber *f, enum shim_point point,
 
 	det.out->steps++;
 	f->last_step = det.out->steps;
-	if (obj && point != SP_SCHEDULE && point != SP_WAKE)
+	/* a plain access may be one byte at the end of a page */
+	if (obj && point != SP_SCHEDULE && point != SP_WAKE &&
+	    ((point != SP_READ && point != SP_WRITE) || !((unsigned long)obj & 3)))
 		value = *(const volatile int *)obj;
 	trace_add(f, point, obj, value, pc);
 	if (det.out->steps > det.s->max_steps)
@@ -697,13 +715,25 @@ static void step(struct det_fiber *f, enum shim_point point,
 		script_point(f, point, pc);
 }
 
-static void det_hook(enum shim_point point, const volatile void *obj)
+/*
+ * Where a point is: the caller of the hook, or for a plain access the caller
+ * of memtrace.c's __tsan_* (frame pointers are kept, so one more level is
+ * safe).
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wframe-address"
+static noinline void det_hook(enum shim_point point,
+			     const volatile void *obj)
 {
 	struct det_fiber *f = det.cur;
+	unsigned long pc;
 
 	if (!f)
 		return;
-	step(f, point, obj, (unsigned long)__builtin_return_address(0));
+	pc = point == SP_READ || point == SP_WRITE ?
+	     (unsigned long)__builtin_return_address(1) :
+	     (unsigned long)__builtin_return_address(0);
+	step(f, point, obj, pc);
 	if (point == SP_RELAX && obj) {
 		f->state = FS_SPIN;
 		f->spin_word = obj;
@@ -715,6 +745,7 @@ static void det_hook(enum shim_point point, const volatile void *obj)
 	}
 	schedule_next(f, false);
 }
+#pragma GCC diagnostic pop
 
 /* ---- the runtime's blocking calls, while the engine runs ---- */
 
@@ -814,6 +845,7 @@ void det_reset(void)
 	for (int i = 0; i < det.nr_fibers; i++)
 		det.fibers[i].task->det_fiber = NULL;
 	det.nr_fibers = det.nr_tasks = det.nr_irqs = det.nr_hp = 0;
+	det.rescue = NULL;
 	det.next_hp = 0;
 	det.hp_active = false;
 	memset(det.irq_on, 0, sizeof(det.irq_on));
@@ -845,6 +877,34 @@ int det_add_task(struct task_struct *t, int cpu, void (*fn)(void *), void *arg)
 	f->home = cpu;
 	det.nr_tasks++;
 	return f->id;
+}
+
+/**
+ * det_add_rescue() - a task fiber that sleeps until the run stalls
+ * @t: the task it runs as
+ * @cpu: the vCPU it prefers
+ * @fn: its body
+ * @arg: the body's argument
+ * @wanted: asked at a stall: may the rescue end it?  Once per run.
+ *
+ * Return: the fiber's index, or -ENOSPC.
+ */
+int det_add_rescue(struct task_struct *t, int cpu, void (*fn)(void *),
+		   void *arg, bool (*wanted)(void))
+{
+	int id = det_add_task(t, cpu, fn, arg);
+
+	if (id < 0)
+		return id;
+	det.rescue = &det.fibers[id];
+	det.rescue_wanted = wanted;
+	return id;
+}
+
+/* Whether fiber @id has finished. */
+bool det_fiber_done(int id)
+{
+	return id >= 0 && id < det.nr_fibers && det.fibers[id].state == FS_DONE;
 }
 
 /* @count interrupts on @cpu, each running @fn(@arg) in hardirq context. */
@@ -970,6 +1030,8 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 			return;
 		}
 	}
+	if (det.rescue)
+		det.rescue->state = FS_DORMANT;
 	for (int e = 0; e < det.nr_irqs; e++)
 		det.irqs[e].prio = 0;
 	det.hp_prio = 0;
@@ -978,6 +1040,7 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 	shim_fiber_self(&det.main);
 	det.crash_sig = 0;
 	catch_crashes(old_actions, true);
+	shim_det_memory = s->memory;
 	shim_det_active = 1;
 	__atomic_store_n(&shim_sched_hook, det_hook, __ATOMIC_RELEASE);
 
@@ -1000,6 +1063,7 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 	}
 	__atomic_store_n(&shim_sched_hook, saved_hook, __ATOMIC_RELEASE);
 	shim_det_active = 0;
+	shim_det_memory = 0;
 	catch_crashes(old_actions, false);
 	det.cur = NULL;
 	shim_current = saved;

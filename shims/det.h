@@ -75,6 +75,7 @@ struct det_strategy {
 	long max_steps;
 	int migrations;		/* per run: tasks moved to another vCPU */
 	int trace;
+	int memory;		/* plain loads and stores are points too */
 };
 
 struct det_trace_ent {
@@ -100,6 +101,9 @@ struct det_outcome {
 
 void det_reset(void);
 int det_add_task(struct task_struct *t, int cpu, void (*fn)(void *), void *arg);
+int det_add_rescue(struct task_struct *t, int cpu, void (*fn)(void *),
+		   void *arg, bool (*wanted)(void));
+bool det_fiber_done(int id);
 int det_add_irq(int cpu, int count, void (*fn)(void *), void *arg);
 int det_add_hotplug(int cpu, int up);
 void det_run(const struct det_strategy *s, struct det_outcome *out);

@@ -123,6 +123,7 @@ void shim_fiber_started(void *fake);
 
 /* det.c: what the runtime asks of the deterministic engine while it runs */
 extern int shim_det_active SHIM_HIDDEN;
+extern int shim_det_memory SHIM_HIDDEN;	/* memtrace.c */
 int shim_det_vcpu_lock(struct vcpu *v);
 void shim_det_vcpu_unlock(struct vcpu *v);
 void shim_det_resume(struct task_struct *t);

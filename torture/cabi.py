@@ -141,6 +141,7 @@ class HkDetConfig(ctypes.Structure):
         ("migrations", ctypes.c_int),
         ("trace", ctypes.c_int),
         ("nr_script", ctypes.c_int),
+        ("memory", ctypes.c_int),
         ("seed", ctypes.c_uint64),
         ("runs", ctypes.c_long),
         ("pct_steps", ctypes.c_long),

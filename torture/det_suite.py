@@ -4,6 +4,7 @@ allocator must pass and every broken one must fail."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from torture.explore import PCT, Exhaustive, Outcome, Random, Strategy, explore
 from torture.scenario import (
@@ -71,27 +72,47 @@ def signals() -> Scenario:
     return Scenario(2, 1, 1, 2, [Task(0, t0), Task(1, t1)])
 
 
+def migration() -> Scenario:
+    """Task 1 holds every tag while task 0 goes to sleep; its frees wake task 0,
+    which may resume on vCPU 1 and must use vCPU 1's cache from then on."""
+    return Scenario(4, 8, 2, 2, [Task(0, [A]), Task(1, [A] * 4 + [free()] * 4)])
+
+
+def steal_push() -> Scenario:
+    """Task 0 steals task 1's cache while task 1 frees into it."""
+    return Scenario(4, 8, 4, 2, [Task(0, [A]), Task(1, [A, A, free()])])
+
+
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "standard": standard, "three_tasks": three_tasks, "wakeups": wakeups,
     "cpumask": cpumask, "irqs": irqs, "hotplug": hotplug, "signals": signals,
+    "migration": migration, "steal_push": steal_push,
 }
 
 
-def default_budget(seed: int = 0) -> list[Strategy]:
-    return [Random(seed=seed, runs=300), PCT(seed=seed, runs=300, depth=3),
-            Exhaustive(preemptions=1, runs=3000)]
+@dataclass(frozen=True)
+class Budget:
+    strategy: Strategy
+    memory: bool = False  # the allocator's plain loads and stores are points too
 
 
-def suite(seed: int = 0) -> Iterator[tuple[str, Scenario, Strategy]]:
+def default_budget(seed: int = 0) -> list[Budget]:
+    return [Budget(Random(seed=seed, runs=300)), Budget(PCT(seed=seed, runs=300, depth=3)),
+            Budget(Exhaustive(preemptions=1, runs=3000)),
+            Budget(Exhaustive(preemptions=2, runs=5000), memory=True)]
+
+
+def suite(seed: int = 0) -> Iterator[tuple[str, Scenario, Budget]]:
     for name, make in SCENARIOS.items():
-        for strategy in default_budget(seed):
-            yield name, make(), strategy
+        for budget in default_budget(seed):
+            yield name, make(), budget
 
 
-def run_suite(allocator: str, seed: int = 0) -> tuple[str, Scenario, Outcome] | None:
+def run_suite(allocator: str, seed: int = 0) -> tuple[str, Scenario, Budget, Outcome] | None:
     """The first failure of @allocator in the suite, or None."""
-    for name, scenario, strategy in suite(seed):
-        outcome = explore(allocator, scenario, strategy, trace=False)
+    for name, scenario, budget in suite(seed):
+        outcome = explore(allocator, scenario, budget.strategy, trace=False,
+                          memory=budget.memory)
         if outcome.failed:
-            return name, scenario, outcome
+            return name, scenario, budget, outcome
     return None

@@ -15,7 +15,7 @@ from torture.kernel import Kernel
 from torture.scenario import OP_NAMES, Scenario
 
 POINTS = ("atomic", "cmpxchg", "xchg", "bitop", "barrier", "lock", "unlock", "irq_off",
-          "irq_on", "preempt_on", "relax", "wait", "wake", "schedule")
+          "irq_on", "preempt_on", "relax", "wait", "wake", "schedule", "read", "write")
 EVENTS = ("preempt", "run_on", "irq", "hotplug", "done", "op")
 VERDICTS = ("pass", "bug", "deadlock", "livelock", "script", "check", "report", "setup",
             "exhausted", "crash")
@@ -221,8 +221,9 @@ def _script(k: Kernel, script: Script) -> tuple[ctypes.Array, list[ctypes.Array]
 
 
 def _config(k: Kernel, strategy: Strategy, trace: bool, max_steps: int,
-            migrations: int) -> tuple[cabi.HkDetConfig, list[object]]:
-    cfg = cabi.HkDetConfig(trace=int(trace), max_steps=max_steps, migrations=migrations, runs=1)
+            migrations: int, memory: bool) -> tuple[cabi.HkDetConfig, list[object]]:
+    cfg = cabi.HkDetConfig(trace=int(trace), max_steps=max_steps, migrations=migrations,
+                           runs=1, memory=int(memory))
     keep: list[object] = []
     if isinstance(strategy, Replay):
         cfg.kind = DX_REPLAY
@@ -264,12 +265,15 @@ def _trace(k: Kernel) -> list[TraceStep]:
 
 
 def explore(allocator: str, scenario: Scenario, strategy: Strategy = Replay(),
-            trace: bool = True, max_steps: int = 100_000, migrations: int = 1) -> Outcome:
+            trace: bool = True, max_steps: int = 100_000, migrations: int = 1,
+            memory: bool = False) -> Outcome:
     """Run @scenario on @allocator under @strategy until a run fails or the
-    budget is spent.  The outcome's decisions replay the last run."""
+    budget is spent.  The outcome's decisions replay the last run (with the
+    same @memory: whether the allocator's plain loads and stores are
+    scheduling points too)."""
     sc = scenario.encode()
     k = kernel_for(allocator, scenario.nr_cpus)
-    cfg, keep = _config(k, strategy, trace, max_steps, migrations)
+    cfg, keep = _config(k, strategy, trace, max_steps, migrations, memory)
     res = cabi.HkDetResult()
     start = time.perf_counter()
     rc = k.lib.hk_det_explore(ctypes.byref(sc), ctypes.byref(cfg), ctypes.byref(res))

@@ -98,6 +98,9 @@ INTERLEAVING_ONLY = {
     for name, base, patch in [
         ("broken_queue_late", "percpu_ida", "queue-after-search"),
         ("broken_stale_cache", "percpu_ida", "stale-cache-after-schedule"),
+        ("broken_steal_count_early", "percpu_ida", "steal-count-before-lock"),
+        ("broken_wake_before_bit", "percpu_ida", "wake-before-bit"),
+        ("broken_v1_steal_early", "percpu_ida_v1", "v1-steal-releases-early"),
     ]
 }
 

@@ -71,6 +71,7 @@ struct hk_det_config {
 	int migrations;
 	int trace;
 	int nr_script;
+	int memory;
 	uint64_t seed;
 	long runs;
 	long pct_steps;
@@ -98,6 +99,7 @@ static struct {
 	struct hk_pool *pool;
 	struct task_struct tasks[DET_MAX_TASKS];
 	struct task_struct setup;
+	struct task_struct rescue;
 	struct holder holders[HOLDERS];
 	int owner[DET_MAX_TAGS];
 	bool booted;
@@ -257,6 +259,35 @@ static void irq_body(void *arg)
 
 	for (int i = 0; i < p->nr; i++)
 		run_op(DET_MAX_TASKS + e, &dr.sc->ops[p->first + i]);
+}
+
+/* Holders that will not free what they hold: finished tasks, handlers. */
+static bool holder_finished(int h)
+{
+	return h >= DET_MAX_TASKS || det_fiber_done(h);
+}
+
+static bool rescue_wanted(void)
+{
+	for (int h = 0; h < HOLDERS; h++)
+		if (dr.holders[h].nr && holder_finished(h))
+			return true;
+	return false;
+}
+
+/*
+ * Every task waits and every tag is held: if finished tasks or handlers hold
+ * some, they are given back (as their exit would), and the run goes on.
+ */
+static void rescue_body(void *arg)
+{
+	long tag;
+
+	for (int h = 0; h < HOLDERS; h++)
+		while (holder_finished(h) && (tag = unhold(h, -1)) >= 0) {
+			free_tag(tag);
+			det_trace_event(DE_OP, DOP_FREE, tag);
+		}
 }
 
 static void reset_task(struct task_struct *t, int idx)
@@ -474,6 +505,10 @@ static void one_run(const struct det_strategy *s, struct det_outcome *o)
 	for (int e = 0; e < sc->nr_irqs; e++)
 		det_add_irq(sc->irqs[e].cpu, sc->irqs[e].count, irq_body,
 			    (void *)(long)e);
+	if (!dr.rescue.comm[0])
+		shim_task_init(&dr.rescue, "rescue", 0);
+	reset_task(&dr.rescue, DET_MAX_TASKS);
+	det_add_rescue(&dr.rescue, 0, rescue_body, NULL, rescue_wanted);
 	for (int i = 0; i < sc->nr_hotplug; i++)
 		det_add_hotplug(sc->hotplug[i][0], sc->hotplug[i][1]);
 	det_run(s, o);
@@ -579,6 +614,7 @@ SHIM_EXPORT int hk_det_explore(const struct hk_det_scenario *sc,
 		.max_steps = cfg->max_steps > 0 ? cfg->max_steps : 100000,
 		.migrations = cfg->migrations,
 		.trace = cfg->trace,
+		.memory = cfg->memory,
 		.pct_depth = cfg->pct_depth,
 		.pct_steps = cfg->pct_steps,
 	};

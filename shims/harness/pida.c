@@ -89,20 +89,37 @@ int __wrap_percpu_ida_init(struct percpu_ida *pool, unsigned long nr_tags)
 }
 #endif
 
+/*
+ * The same allocator, built with every plain access instrumented and its
+ * symbols renamed (see the Makefile and memtrace.c): what the deterministic
+ * engine runs when plain loads and stores are to be scheduling points.
+ */
+__typeof__(percpu_ida_alloc) det_percpu_ida_alloc;
+__typeof__(percpu_ida_free) det_percpu_ida_free;
+
 long hk_alloc_tag(struct hk_pool *pool, int state)
 {
-#if PIDA_GEN >= 314
-	return percpu_ida_alloc(&pool->ida, state);
-#else
+#if PIDA_GEN < 314
 	/* before 3.14 the only sleep was uninterruptible, asked for by gfp */
-	return percpu_ida_alloc(&pool->ida,
-				state == TASK_RUNNING ? GFP_NOWAIT : GFP_KERNEL);
+	gfp_t state_arg = state == TASK_RUNNING ? GFP_NOWAIT : GFP_KERNEL;
+#else
+	int state_arg = state;
 #endif
+
+	if (unlikely(shim_det_memory)) {
+		long err = shim_fail_function("percpu_ida_alloc");
+
+		return err ? err : det_percpu_ida_alloc(&pool->ida, state_arg);
+	}
+	return percpu_ida_alloc(&pool->ida, state_arg);
 }
 
 void hk_free_tag(struct hk_pool *pool, unsigned int tag)
 {
-	percpu_ida_free(&pool->ida, tag);
+	if (unlikely(shim_det_memory))
+		det_percpu_ida_free(&pool->ida, tag);
+	else
+		percpu_ida_free(&pool->ida, tag);
 }
 
 unsigned long hk_pool_nr_tags(struct hk_pool *pool)

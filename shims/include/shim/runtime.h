@@ -39,6 +39,8 @@ enum shim_point {
 	SP_WAIT,
 	SP_WAKE,
 	SP_SCHEDULE,
+	SP_READ,		/* plain accesses: the det_* copy, memory points on */
+	SP_WRITE,
 	SP_NR_POINTS,
 };
 
