@@ -29,6 +29,7 @@ from torture.scenario import (
     Scenario,
     Task,
     alloc,
+    for_each_free,
     free,
     free_all,
     hand,
@@ -332,6 +333,41 @@ def test_an_exhausting_scenario_is_rescued_by_finished_holders() -> None:
     o = explore("percpu_ida", sc, Replay())
     assert o.verdict == "pass" and allocs(o, 1) == [0]
     assert any(s.fiber == 2 and s.what == "op:free" for s in o.trace)
+
+
+def walked(o: Outcome) -> tuple[int, int]:
+    """What the iterator reported: (count, tags it reported twice)."""
+    twice = next(s.value for s in o.trace if s.what == "op:for_each_free_twice")
+    count = next(s.value for s in o.trace if s.what == "op:for_each_free")
+    return count, twice
+
+
+# task 0 parks both tags in vCPU 0's cache; task 1 on vCPU 1 has to steal
+# them; task 2 on vCPU 0 walks the free tags meanwhile
+WALK = Scenario(2, 4, 2, 2, [Task(0, [A, free()]), Task(1, [A]), Task(0, [for_each_free()])])
+
+
+def test_for_each_free_during_a_steal_can_see_a_tag_twice_in_design_a() -> None:
+    o = explore("percpu_ida", WALK, Script([
+        run(0, "done"),
+        run(2, At("percpu_ida_for_each_free", "lock", 2)),  # vCPU 0's cache walked
+        run(1, "done"),                                      # the steal moves it
+        run(2, "done"),
+    ]))
+    assert o.verdict == "pass" and o.script_done == 4 and o.hit("pida_steal")
+    # documented: a walk that races a steal is not a snapshot
+    assert walked(o) == (3, 1)
+
+
+def test_for_each_free_during_a_steal_is_exact_in_design_b() -> None:
+    o = explore("percpu_ida_v1", WALK, Script([
+        run(0, "done"),
+        run(2, At("percpu_ida_for_each_free", "lock")), run(2, steps=1),  # pool lock held
+        run(1, "blocked"),                                # the thief waits for it
+        run(2, "done"), run(1, "done"),
+    ]))
+    assert o.verdict == "pass" and o.script_done == 6 and o.hit("pida_steal")
+    assert walked(o) == (2, 0)
 
 
 def test_cross_cpu_frees_by_hand_off() -> None:

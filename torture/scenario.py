@@ -9,8 +9,9 @@ from torture import cabi
 from torture.errors import InvalidArgument
 from torture.kernel import TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE
 
-OP_ALLOC, OP_FREE, OP_FREE_TAG, OP_HAND, OP_SIGNAL, OP_FREE_ALL = range(6)
-OP_NAMES = ("alloc", "free", "free_tag", "hand", "signal", "free_all")
+OP_ALLOC, OP_FREE, OP_FREE_TAG, OP_HAND, OP_SIGNAL, OP_FREE_ALL, OP_FOR_EACH_FREE = range(7)
+OP_NAMES = ("alloc", "free", "free_tag", "hand", "signal", "free_all", "for_each_free",
+            "for_each_free_twice")
 STATES = {"running": TASK_RUNNING, "uninterruptible": TASK_UNINTERRUPTIBLE,
           "interruptible": TASK_INTERRUPTIBLE}
 
@@ -33,7 +34,7 @@ class Op:
             return f"hand({self.a}, to={self.b})"
         if self.op == OP_SIGNAL:
             return f"signal({self.a}{', fatal' if self.b else ''})"
-        return "free_all()"
+        return "for_each_free()" if self.op == OP_FOR_EACH_FREE else "free_all()"
 
 
 def alloc(state: str = "uninterruptible") -> Op:
@@ -63,6 +64,12 @@ def signal(task: int, fatal: bool = False) -> Op:
 
 def free_all() -> Op:
     return Op(OP_FREE_ALL)
+
+
+def for_each_free() -> Op:
+    """Walk the free tags with the allocator's iterator (traced: the count,
+    then how many it reported twice)."""
+    return Op(OP_FOR_EACH_FREE)
 
 
 @dataclass

@@ -27,6 +27,8 @@ enum hk_det_opcode {
 	DOP_HAND,		/* a: which held tag, b: the task to hand it to */
 	DOP_SIGNAL,		/* a: task, b: fatal */
 	DOP_FREE_ALL,
+	DOP_FOR_EACH_FREE,	/* traced: the count, then how many came twice */
+	DOP_WALK_TWICE,		/* (trace only) */
 };
 
 struct hk_det_op {
@@ -189,6 +191,32 @@ static void free_tag(unsigned int tag)
 	hk_free_tag(dr.pool, tag);
 }
 
+/*
+ * The allocator's iterator while others run: nothing it reports may be out
+ * of range; a tag it reports twice is counted (design A documents that a
+ * walk racing a steal may see a tag in two caches).
+ */
+static long walk_free(int h)
+{
+	static unsigned int buf[DET_MAX_TAGS];
+	static unsigned char seen[DET_MAX_TAGS];
+	long n = hk_pool_walk(dr.pool, buf, DET_MAX_TAGS), twice = 0;
+
+	if (n < 0)
+		return n;
+	memset(seen, 0, dr.sc->nr_tags);
+	for (long i = 0; i < n && i < DET_MAX_TAGS; i++) {
+		if (buf[i] >= dr.sc->nr_tags)
+			det_fail(DV_CHECK, "%s: for_each_free reported tag %u of "
+				 "a pool of %ld", holder_name(h), buf[i],
+				 dr.sc->nr_tags);
+		twice += seen[buf[i]];
+		seen[buf[i]] = 1;
+	}
+	det_trace_event(DE_OP, DOP_WALK_TWICE, twice);
+	return n;
+}
+
 static void run_op(int h, const struct hk_det_op *op)
 {
 	long ret = 0, tag;
@@ -230,6 +258,9 @@ static void run_op(int h, const struct hk_det_op *op)
 	case DOP_FREE_ALL:
 		while ((tag = unhold(h, -1)) >= 0)
 			free_tag(tag);
+		break;
+	case DOP_FOR_EACH_FREE:
+		ret = walk_free(h);
 		break;
 	}
 	det_trace_event(DE_OP, op->op, ret);

@@ -21,6 +21,7 @@ struct hk_pool;
 long hk_alloc_tag(struct hk_pool *pool, int state);
 void hk_free_tag(struct hk_pool *pool, unsigned int tag);
 unsigned long hk_pool_nr_tags(struct hk_pool *pool);
+long hk_pool_walk(struct hk_pool *pool, unsigned int *buf, long cap);
 
 /* pida.c */
 struct hk_pool_op {

@@ -137,6 +137,25 @@ static int collect_tag(unsigned int tag, void *data)
 	op->count++;
 	return 0;
 }
+
+__typeof__(percpu_ida_for_each_free) det_percpu_ida_for_each_free;
+
+/* percpu_ida_for_each_free() from kernel context: the count, tags in @buf. */
+long hk_pool_walk(struct hk_pool *pool, unsigned int *buf, long cap)
+{
+	struct hk_pool_op op = { .buf = buf, .cap = cap };
+	int err;
+
+	err = unlikely(shim_det_memory) ?
+	      det_percpu_ida_for_each_free(&pool->ida, collect_tag, &op) :
+	      percpu_ida_for_each_free(&pool->ida, collect_tag, &op);
+	return err ? err : op.count;
+}
+#else
+long hk_pool_walk(struct hk_pool *pool, unsigned int *buf, long cap)
+{
+	return -EOPNOTSUPP;
+}
 #endif
 
 static long pool_op(void *arg)
