@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from torture import images
 from torture.errors import Unsupported
@@ -16,8 +17,12 @@ from torture.kernel import Kernel
 
 ALLOCATORS = sorted(images.allocators())
 
-# hypothesis profiles live in test_model.py; pick one with HYPOTHESIS_PROFILE
-os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
+# hypothesis profiles: `ci` (the default in make test) and `thorough`
+settings.register_profile("ci", max_examples=15, stateful_step_count=30, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=300, stateful_step_count=80,
+                          deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

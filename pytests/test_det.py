@@ -3,6 +3,9 @@ against every allocator and mutant, and the rare paths forced by script."""
 
 from __future__ import annotations
 
+import shlex
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -237,7 +240,7 @@ def test_v1_push_waits_for_a_thief() -> None:
                for s in o.trace)
 
 
-WAKE_RACE = Scenario(1, 1, 1, 2, [Task(0, [A]), Task(1, [A, free()])])
+WAKE_RACE = det_suite.wake_race()
 WAKE_SCRIPT = Script([
     run(1, At("percpu_ida_alloc", "irq_on")),   # task 1 has the only tag
     run(0, At("percpu_ida_alloc", "irq_on")),   # task 0 queued, not yet asleep
@@ -374,3 +377,36 @@ def test_cross_cpu_frees_by_hand_off() -> None:
     sc = Scenario(4, 2, 1, 2, [Task(0, [A, A, hand(1), hand(1)]), Task(1, [A, free_all()])])
     o = explore("percpu_ida", sc, Random(seed=3, runs=200))
     assert o.verdict == "pass"
+
+
+# ---- the command line ----
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "torture", "explore", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_prints_a_replay_that_reproduces_the_failure() -> None:
+    first = cli("broken_steal_nolock", "--shrink")
+    assert first.returncode == 1 and "FAILURE: conservation" in first.stdout
+    replay = next(line for line in first.stdout.splitlines() if line.startswith("replay: "))
+    argv = shlex.split(replay.removeprefix("replay: "))[4:]
+    again = cli(*argv)
+    assert again.returncode == 1
+    assert again.stdout.splitlines()[-2] == first.stdout.splitlines()[-2]
+
+
+def test_cli_passes_a_correct_allocator() -> None:
+    out = cli("percpu_ida", "--scenario", "wake_race", "--strategy", "exhaustive",
+              "--preemptions", "2")
+    assert out.returncode == 0 and out.stdout.rstrip().endswith("SUCCESS")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["percpu_ida", "--replay", "1,x"], "comma-separated integers"),
+    (["percpu_ida", "--scenario", "nosuch"], "unknown scenario"),
+    (["nosuch"], "unknown allocator"),
+])
+def test_cli_bad_input(args: list[str], message: str) -> None:
+    out = cli(*args)
+    assert out.returncode == 2 and message in out.stderr

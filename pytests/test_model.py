@@ -5,25 +5,16 @@ after every step.  Profiles: `ci` (the default, fast) and `thorough`
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from torture import images
 from torture.errors import Interrupted, NoTags, OutOfMemory
 from torture.kernel import TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE, Kernel
-
-settings.register_profile("ci", max_examples=15, stateful_step_count=30, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("thorough", max_examples=300, stateful_step_count=80,
-                          deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 NR_CPUS, NR_TAGS = 3, 10
 

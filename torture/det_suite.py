@@ -83,10 +83,15 @@ def steal_push() -> Scenario:
     return Scenario(4, 8, 4, 2, [Task(0, [A]), Task(1, [A, A, free()])])
 
 
+def wake_race() -> Scenario:
+    """One tag: task 0 waits for it while task 1 frees it."""
+    return Scenario(1, 1, 1, 2, [Task(0, [A]), Task(1, [A, free()])])
+
+
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "standard": standard, "three_tasks": three_tasks, "wakeups": wakeups,
     "cpumask": cpumask, "irqs": irqs, "hotplug": hotplug, "signals": signals,
-    "migration": migration, "steal_push": steal_push,
+    "migration": migration, "steal_push": steal_push, "wake_race": wake_race,
 }
 
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from torture import det_suite, explore
+from torture import det_suite, explore, shrink
 from torture.errors import InvalidArgument
 
 STRATEGIES = ("random", "pct", "exhaustive", "suite")
@@ -28,17 +28,45 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed for random and pct")
     p.add_argument("--depth", type=int, default=3, help="PCT depth")
     p.add_argument("--preemptions", type=int, default=1, help="exhaustive: preemption bound")
-    p.add_argument("--replay", help="comma-separated decisions: run once with them")
+    p.add_argument("--replay", help="comma-separated decisions, V*N for N of V: run once "
+                                    "with them")
+    p.add_argument("--memory", action="store_true",
+                   help="the allocator's plain loads and stores are scheduling points too")
+    p.add_argument("--shrink", action="store_true",
+                   help="shrink a failure to the fewest preemptions before printing it")
     p.add_argument("--trace", action="store_true", help="print the last run's trace")
     p.add_argument("--json", type=Path, help="also write the outcome as JSON here")
 
 
+def encode(decisions: list[int]) -> str:
+    """Decisions as --replay takes them, runs of a value written V*N."""
+    out: list[str] = []
+    i = 0
+    while i < len(decisions):
+        j = i
+        while j < len(decisions) and decisions[j] == decisions[i]:
+            j += 1
+        out.append(str(decisions[i]) if j - i < 3 else f"{decisions[i]}*{j - i}")
+        out.extend(str(decisions[i]) for _ in range(j - i - 1) if j - i < 3)
+        i = j
+    return ",".join(out) or "0"
+
+
+def decode(text: str) -> list[int]:
+    decisions: list[int] = []
+    try:
+        for item in filter(None, (x.strip() for x in text.split(","))):
+            value, _, count = item.partition("*")
+            decisions += [int(value)] * (int(count) if count else 1)
+    except ValueError as e:
+        raise InvalidArgument(f"--replay takes comma-separated integers (V*N for a run): "
+                              f"{e}") from e
+    return decisions
+
+
 def _strategy(args: argparse.Namespace) -> explore.Strategy:
     if args.replay is not None:
-        try:
-            return explore.Replay([int(x) for x in args.replay.split(",") if x.strip()])
-        except ValueError as e:
-            raise InvalidArgument(f"--replay takes comma-separated integers: {e}") from e
+        return explore.Replay(decode(args.replay))
     if args.strategy == "random":
         return explore.Random(seed=args.seed, runs=args.runs)
     if args.strategy == "pct":
@@ -51,24 +79,31 @@ def cmd(args: argparse.Namespace) -> int:
         raise InvalidArgument(f"unknown scenario {args.scenario!r}: one of "
                               f"{', '.join(det_suite.SCENARIOS)}")
     if args.strategy == "suite" and args.replay is None:
-        plan = [(n, s, st) for n, s, st in det_suite.suite(args.seed)]
+        plan = list(det_suite.suite(args.seed))
     else:
-        plan = [(args.scenario, det_suite.SCENARIOS[args.scenario](), _strategy(args))]
+        plan = [(args.scenario, det_suite.SCENARIOS[args.scenario](),
+                 det_suite.Budget(_strategy(args), args.memory))]
     outcome = None
-    for name, scenario, strategy in plan:
-        outcome = explore.explore(args.allocator, scenario, strategy, trace=args.trace)
-        label = type(strategy).__name__.lower()
-        print(f"{name:12s} {label:10s} {outcome.verdict:9s} {outcome.runs:6d} runs "
+    for name, scenario, budget in plan:
+        outcome = explore.explore(args.allocator, scenario, budget.strategy,
+                                  trace=args.trace, memory=budget.memory)
+        label = type(budget.strategy).__name__.lower() + ("+mem" if budget.memory else "")
+        print(f"{name:12s} {label:14s} {outcome.verdict:9s} {outcome.runs:6d} runs "
               f"{outcome.total_steps:9d} steps {outcome.seconds:7.3f} s")
         if outcome.failed:
             break
     assert outcome is not None
+    if outcome.failed and args.shrink:
+        outcome = shrink.shrink(args.allocator, scenario, outcome, memory=budget.memory)
+        print(f"shrunk to {outcome.preemptions} preemptions, "
+              f"{len(outcome.decisions)} decisions")
     if args.trace:
         print("\n".join(str(s) for s in outcome.trace))
     if outcome.failed:
         print(f"FAILURE: {outcome.message}")
+        decisions = encode(shrink.trimmed(outcome.decisions))
         print(f"replay: python -m torture explore {args.allocator} --scenario {name} "
-              f"--replay {','.join(map(str, outcome.decisions)) or '0'}")
+              f"{'--memory ' if budget.memory else ''}--replay {decisions}")
     else:
         print("SUCCESS")
     if args.json:
