@@ -7,7 +7,11 @@ CC       ?= gcc
 
 # SAN=thread|address|undefined builds a sanitized tree under build/<san>/.
 SAN      ?=
-BUILD    := build/$(if $(SAN),$(SAN),default)
+# COVERAGE=1 (make coverage) builds the allocators with gcov under build/coverage/.
+COVERAGE ?=
+BUILD    := build/$(if $(SAN),$(SAN),$(if $(COVERAGE),coverage,default))
+# no inlining there, so that the shims' inline helpers count as theirs, not the port's
+COVFLAGS := $(if $(COVERAGE),--coverage -fno-inline,)
 SANFLAGS := $(if $(SAN),-fsanitize=$(SAN),) $(if $(filter undefined,$(SAN)),-fno-sanitize-recover=all,)
 
 CFLAGS   := -std=gnu11 -O2 -g -fPIC -fvisibility=hidden -pthread \
@@ -35,7 +39,7 @@ DURATION     ?= 30
 V            ?= 0
 Q            := $(if $(filter 1,$(V)),,@)
 
-.PHONY: all build venv test torture bench-fastpath lint help clean image runtime
+.PHONY: all build venv test torture bench-fastpath coverage lint help clean image runtime
 
 all: build
 
@@ -45,6 +49,7 @@ help:
 	@echo "make torture         torture TORTURE_TYPE (default $(TORTURE_TYPE)) for DURATION s (default $(DURATION));"
 	@echo "                     ARGS='--nr_cpus 4 --seed 42 ...' passes flags (python -m torture run --help)"
 	@echo "make bench-fastpath  percpu_ida fast path against a per-cpu spinlock stack, same run"
+	@echo "make coverage        the suite over gcov builds: HTML + Cobertura XML, every miss explained"
 	@echo "make lint            ruff on the Python side"
 	@echo "make clean           remove build/ (keeps .venv)"
 	@echo "V=1                  show the compiler command lines"
@@ -74,6 +79,14 @@ torture: build
 
 bench-fastpath: build
 	$(PY) -m torture bench-fastpath
+
+# gcov over the whole suite: HTML and Cobertura XML under build/coverage/report/,
+# and a summary that explains every branch the suite cannot reach
+coverage: venv
+	COVERAGE=1 $(PY) -m torture build
+	find build/coverage -name '*.gcda' -delete
+	COVERAGE=1 $(PY) -m pytest -q pytests $(PYTEST_ARGS)
+	$(PY) -m torture.coverage
 
 lint: venv
 	$(VENV)/bin/ruff check torture pytests bench
@@ -148,7 +161,7 @@ endif
 
 $(IMG_DIR)/alloc.o: $(IMG_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
 	@echo "  CC      $(IMG_C)"
-	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -MP -c $(IMG_C) -o $@
+	$(Q)$(CC) $(CFLAGS) $(COVFLAGS) $(IMG_CFLAGS) -MMD -MP -c $(IMG_C) -o $@
 
 # The deterministic engine's copy: plain loads and stores instrumented by
 # GCC's ThreadSanitizer pass, answered by shims/memtrace.c rather than libtsan
@@ -159,7 +172,7 @@ MEMTRACE := $(if $(filter thread address,$(SAN)),,-fsanitize=thread -U__SANITIZE
 
 $(IMG_DIR)/alloc_det.o: $(IMG_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
 	@echo "  CC      $(IMG_C) [det copy]"
-	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) $(MEMTRACE) -c $(IMG_C) -o $@.tmp
+	$(Q)$(CC) $(CFLAGS) $(COVFLAGS) $(IMG_CFLAGS) $(MEMTRACE) -c $(IMG_C) -o $@.tmp
 	$(Q)nm --defined-only -g $@.tmp | awk '{ print $$3 " det_" $$3 }' > $@.syms
 	$(Q)printf 'memcpy shim_det_memcpy\nmemmove shim_det_memmove\nmemset shim_det_memset\n' >> $@.syms
 	$(Q)objcopy --redefine-syms=$@.syms $@.tmp $@
@@ -172,8 +185,8 @@ $(IMG_DIR)/%.o: shims/harness/%.c $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
 $(BUILD)/images/$(IMG).so: $(IMG_DIR)/alloc.o $(IMG_DIR)/alloc_det.o $(patsubst shims/harness/%.c,$(IMG_DIR)/%.o,$(HARNESS_SRCS)) $(IMG_DRIVER) $(RUNTIME_OBJS) $(TLS_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) -shared -o $@ $(filter %.o,$^) -L$(BUILD) -lshimcurrent -ldl \
-		$(IMG_WRAP)
+	$(Q)$(CC) $(CFLAGS) $(COVFLAGS) -shared -o $@ $(filter %.o,$^) -L$(BUILD) \
+		-lshimcurrent -ldl $(IMG_WRAP)
 
 -include $(IMG_DIR)/*.d
 endif

@@ -35,6 +35,7 @@ from torture.scenario import (
     for_each_free,
     free,
     free_all,
+    free_tags,
     hand,
     signal,
     standard,
@@ -410,3 +411,16 @@ def test_cli_passes_a_correct_allocator() -> None:
 def test_cli_bad_input(args: list[str], message: str) -> None:
     out = cli(*args)
     assert out.returncode == 2 and message in out.stderr
+
+
+def test_v1_free_tags_of_a_cache_being_stolen_is_zero() -> None:
+    sc = Scenario(4, 8, 4, 2, [Task(0, [A]), Task(1, [A, A]), Task(1, [free_tags(1)])])
+    o = explore("percpu_ida_v1", sc, Script([
+        run(1, "done"),
+        run(0, At("pida_steal", "xchg")), run(0, steps=1),   # cache 1 is TAG_CPU_STEALING
+        run(2, "done"), run(0, "done"),
+    ]))
+    assert o.verdict == "pass" and o.script_done == 5
+    assert [s.value for s in o.trace if s.what == "op:free_tags"] == [0]
+    after = explore("percpu_ida_v1", sc, Script([run(1, "done"), run(2, "done")]))
+    assert [s.value for s in after.trace if s.what == "op:free_tags"] == [2]

@@ -58,6 +58,17 @@ def test_spill_at_max_size_moves_a_batch_to_the_global_stack(make_kernel, alloca
     pool.check_conservation()
 
 
+@pytest.mark.parametrize("stop_after", [1, 5])
+def test_for_each_free_stops_when_the_callback_says_so(make_kernel, allocator, stop_after):
+    k = make_kernel(allocator, nr_cpus=2)
+    pool = k.pool(16, 4, 2)
+    tags = [pool.alloc(cpu=c % 2) for c in range(6)]
+    for c, tag in enumerate(tags):
+        pool.free(tag, cpu=c % 2)  # some in each cache, some on the global stack
+    every = pool.for_each_free()
+    assert pool.for_each_free(stop_after=stop_after) == every[:stop_after]
+
+
 def test_for_each_free_is_the_free_set_at_quiescence(make_kernel, allocator):
     k = make_kernel(allocator, nr_cpus=4)
     pool = k.pool(100, 8, 4)

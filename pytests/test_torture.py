@@ -66,7 +66,8 @@ def test_a_crash_is_a_failure_with_its_last_operations(monkeypatch):
     assert re.search(r"(alloc|free ) tag \d+ by task \d on cpu \d", result.reason)
 
 
-PLAIN_ENV = sanitizers.child_environment(None)
+# about the command line, not the build: the plain images even under make coverage
+PLAIN_ENV = {**sanitizers.child_environment(None), "COVERAGE": ""}
 
 
 def test_cli_end_of_test_line_json_and_rerun(tmp_path):

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "det.h"
 
 #define DET_STACK_SIZE	(256 << 10)
@@ -715,13 +716,79 @@ static void step(struct det_fiber *f, enum shim_point point,
 		script_point(f, point, pc);
 }
 
-/*
- * Where a point is: the caller of the hook, or for a plain access the caller
- * of memtrace.c's __tsan_* (frame pointers are kept, so one more level is
- * safe).
+/* Out-of-line header helpers and memtrace.c: a point is where they were called. */
+static unsigned long *helpers;
+static int nr_helpers;
+
+/* Binary search: the ranges come sorted and disjoint. */
+static bool in_helper(unsigned long pc)
+{
+	unsigned long off = pc - det.base;
+	int lo = 0, hi = nr_helpers;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (off < helpers[2 * mid])
+			hi = mid;
+		else if (off >= helpers[2 * mid + 1])
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+/**
+ * hk_det_helpers() - the pc ranges that are not a point's place
+ * @ranges: [lo, hi) pairs, offsets in the image, sorted and disjoint
+ * @n: how many pairs
+ *
+ * Out-of-line copies of header inline functions, and memtrace.c: a point
+ * inside one is attributed to the code that called it.
+ *
+ * Return: 0 or -ENOMEM.
  */
+SHIM_EXPORT int hk_det_helpers(const unsigned long *ranges, int n)
+{
+	unsigned long *copy = malloc(sizeof(*copy) * 2 * max(n, 1));
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, ranges, sizeof(*copy) * 2 * n);
+	image_base();
+	free(helpers);
+	helpers = copy;
+	nr_helpers = n;
+	return 0;
+}
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wframe-address"
+/*
+ * The hook's caller, or up the frame-pointer chain past helpers, never
+ * leaving the fiber's stack.
+ */
+static noinline unsigned long point_pc(struct det_fiber *f)
+{
+	unsigned long *fp = __builtin_frame_address(1);	/* det_hook's frame */
+	unsigned long lo = (unsigned long)f->ctx.stack;
+	unsigned long hi = lo + f->ctx.stack_size;
+	unsigned long pc = fp[1];
+
+	for (int depth = 0; depth < 6 && in_helper(pc); depth++) {
+		unsigned long *up = (unsigned long *)fp[0];
+
+		if ((unsigned long)up <= (unsigned long)fp ||
+		    (unsigned long)up < lo || (unsigned long)up + 16 > hi)
+			break;
+		fp = up;
+		pc = fp[1];
+	}
+	return pc;
+}
+#pragma GCC diagnostic pop
+
 static noinline void det_hook(enum shim_point point,
 			     const volatile void *obj)
 {
@@ -730,9 +797,7 @@ static noinline void det_hook(enum shim_point point,
 
 	if (!f)
 		return;
-	pc = point == SP_READ || point == SP_WRITE ?
-	     (unsigned long)__builtin_return_address(1) :
-	     (unsigned long)__builtin_return_address(0);
+	pc = point_pc(f);
 	step(f, point, obj, pc);
 	if (point == SP_RELAX && obj) {
 		f->state = FS_SPIN;
@@ -745,7 +810,6 @@ static noinline void det_hook(enum shim_point point,
 	}
 	schedule_next(f, false);
 }
-#pragma GCC diagnostic pop
 
 /* ---- the runtime's blocking calls, while the engine runs ---- */
 

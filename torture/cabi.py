@@ -251,6 +251,7 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
         None, [ctypes.POINTER(ctypes.c_uint16), ctypes.POINTER(ctypes.c_uint16), ctypes.c_long],
     ),
     "hk_det_trace": (ctypes.c_long, [ctypes.POINTER(DetTraceEnt), ctypes.c_long]),
+    "hk_det_helpers": (ctypes.c_int, [ctypes.POINTER(ctypes.c_ulong), ctypes.c_int]),
 }
 
 _tls_loaded: set[Path] = set()

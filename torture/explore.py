@@ -192,6 +192,9 @@ def kernel_for(allocator: str, nr_cpus: int) -> Kernel:
     k = _kernels.get(key)
     if k is None or k.dead:
         k = _kernels[key] = Kernel(allocator, nr_cpus=nr_cpus)
+        helpers = symbols.helper_ranges(k.image)
+        flat = (ctypes.c_ulong * max(1, 2 * len(helpers)))(*[x for r in helpers for x in r])
+        k.lib.hk_det_helpers(flat, len(helpers))
     return k
 
 

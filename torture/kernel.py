@@ -407,14 +407,19 @@ class Pool:
             raise InvalidArgument(f"tag {tag} is negative")
         self._op(cabi.OP_FREE, cpu, task, irq, tag)
 
-    def for_each_free(self, cpu: int = 0) -> list[int]:
-        """percpu_ida_for_each_free(): the free tags, in the order visited."""
+    def for_each_free(self, cpu: int = 0, stop_after: int = 0) -> list[int]:
+        """percpu_ida_for_each_free(): the free tags, in the order visited.
+        With @stop_after, the callback asks it to stop after that many."""
         if not self.kernel.features & cabi.FEAT_FOR_EACH_FREE:
             raise Unsupported("this API generation has no percpu_ida_for_each_free()")
+        if not isinstance(stop_after, int) or stop_after < 0:
+            raise InvalidArgument(f"stop_after must be a count, not {stop_after!r}")
         cap = max(self.nr_tags, 1)
         while True:
             buf = (ctypes.c_uint * cap)()
-            self._op(cabi.OP_FOR_EACH_FREE, cpu, None, False, buf=buf)
+            ret = self._op(cabi.OP_FOR_EACH_FREE, cpu, None, False, a=stop_after, buf=buf)
+            if stop_after and self._last_count == stop_after and ret != 1:
+                raise HarnessError(f"for_each_free returned {ret}, not the callback's 1")
             if self._last_count <= cap:
                 return list(buf[: self._last_count])
             cap = self._last_count

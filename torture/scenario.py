@@ -10,8 +10,9 @@ from torture.errors import InvalidArgument
 from torture.kernel import TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE
 
 OP_ALLOC, OP_FREE, OP_FREE_TAG, OP_HAND, OP_SIGNAL, OP_FREE_ALL, OP_FOR_EACH_FREE = range(7)
+OP_FREE_TAGS = 8
 OP_NAMES = ("alloc", "free", "free_tag", "hand", "signal", "free_all", "for_each_free",
-            "for_each_free_twice")
+            "for_each_free_twice", "free_tags")
 STATES = {"running": TASK_RUNNING, "uninterruptible": TASK_UNINTERRUPTIBLE,
           "interruptible": TASK_INTERRUPTIBLE}
 
@@ -34,6 +35,8 @@ class Op:
             return f"hand({self.a}, to={self.b})"
         if self.op == OP_SIGNAL:
             return f"signal({self.a}{', fatal' if self.b else ''})"
+        if self.op == OP_FREE_TAGS:
+            return f"free_tags({self.a})"
         return "for_each_free()" if self.op == OP_FOR_EACH_FREE else "free_all()"
 
 
@@ -64,6 +67,11 @@ def signal(task: int, fatal: bool = False) -> Op:
 
 def free_all() -> Op:
     return Op(OP_FREE_ALL)
+
+
+def free_tags(cpu: int) -> Op:
+    """percpu_ida_free_tags(cpu) (nr_cpus: the global stack), traced."""
+    return Op(OP_FREE_TAGS, cpu)
 
 
 def for_each_free() -> Op:

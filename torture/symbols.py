@@ -117,3 +117,17 @@ def function_at(image: Path, pc: int) -> str:
         if e.lo <= pc < e.hi and not e.header and (best is None or e.depth >= best.depth):
             best = e
     return best.name if best else "?"
+
+
+def helper_ranges(image: Path) -> list[tuple[int, int]]:
+    """Code that is not a scheduling point's place: out-of-line copies of
+    header inline functions, and the plain-access hooks of memtrace.c.
+    Sorted and merged, as hk_det_helpers() wants them."""
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted((e.lo, e.hi) for e in extents(image) if e.depth == 0 and (
+            e.header or e.name.startswith(("__tsan_", "shim_det_mem")))):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged

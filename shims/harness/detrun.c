@@ -29,6 +29,7 @@ enum hk_det_opcode {
 	DOP_FREE_ALL,
 	DOP_FOR_EACH_FREE,	/* traced: the count, then how many came twice */
 	DOP_WALK_TWICE,		/* (trace only) */
+	DOP_FREE_TAGS,		/* a: the cpu (nr_cpu_ids: the global stack) */
 };
 
 struct hk_det_op {
@@ -261,6 +262,11 @@ static void run_op(int h, const struct hk_det_op *op)
 		break;
 	case DOP_FOR_EACH_FREE:
 		ret = walk_free(h);
+		break;
+	case DOP_FREE_TAGS:
+		if (op->a < 0 || op->a > (int)nr_cpu_ids)
+			det_fail(DV_SETUP, "free_tags(%d): no such cpu", op->a);
+		ret = hk_pool_free_tags(dr.pool, op->a);
 		break;
 	}
 	det_trace_event(DE_OP, op->op, ret);

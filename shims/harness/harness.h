@@ -22,6 +22,7 @@ long hk_alloc_tag(struct hk_pool *pool, int state);
 void hk_free_tag(struct hk_pool *pool, unsigned int tag);
 unsigned long hk_pool_nr_tags(struct hk_pool *pool);
 long hk_pool_walk(struct hk_pool *pool, unsigned int *buf, long cap);
+long hk_pool_free_tags(struct hk_pool *pool, int cpu);
 
 /* pida.c */
 struct hk_pool_op {

@@ -128,6 +128,7 @@ unsigned long hk_pool_nr_tags(struct hk_pool *pool)
 }
 
 #if PIDA_GEN >= 313
+/* @op->a non-zero: ask the walk to stop after that many (it returns 1). */
 static int collect_tag(unsigned int tag, void *data)
 {
 	struct hk_pool_op *op = data;
@@ -135,7 +136,7 @@ static int collect_tag(unsigned int tag, void *data)
 	if (op->count < op->cap)
 		op->buf[op->count] = tag;
 	op->count++;
-	return 0;
+	return op->a && op->count >= op->a;
 }
 
 __typeof__(percpu_ida_for_each_free) det_percpu_ida_for_each_free;
@@ -151,8 +152,22 @@ long hk_pool_walk(struct hk_pool *pool, unsigned int *buf, long cap)
 	      percpu_ida_for_each_free(&pool->ida, collect_tag, &op);
 	return err ? err : op.count;
 }
+
+__typeof__(percpu_ida_free_tags) det_percpu_ida_free_tags;
+
+/* percpu_ida_free_tags() from kernel context (@cpu == nr_cpu_ids: global). */
+long hk_pool_free_tags(struct hk_pool *pool, int cpu)
+{
+	return unlikely(shim_det_memory) ? det_percpu_ida_free_tags(&pool->ida, cpu) :
+	       percpu_ida_free_tags(&pool->ida, cpu);
+}
 #else
 long hk_pool_walk(struct hk_pool *pool, unsigned int *buf, long cap)
+{
+	return -EOPNOTSUPP;
+}
+
+long hk_pool_free_tags(struct hk_pool *pool, int cpu)
 {
 	return -EOPNOTSUPP;
 }

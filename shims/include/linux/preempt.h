@@ -44,11 +44,15 @@ static inline void __preempt_count_sub(int val)
 } while (0)
 
 /* Back to 0 with irqs on is a preemption point. */
+static inline void __preempt_enable_point(void)
+{
+	if (preempt_count() == 0 && !shim_current->irqs_off)
+		shim_sched_point(SP_PREEMPT_ON, NULL);
+}
 #define preempt_enable() do {						\
 	barrier();							\
 	preempt_count_dec();						\
-	if (preempt_count() == 0 && !shim_current->irqs_off)		\
-		shim_sched_point(SP_PREEMPT_ON, NULL);			\
+	__preempt_enable_point();					\
 } while (0)
 
 #define preempt_disable_notrace()	preempt_disable()
