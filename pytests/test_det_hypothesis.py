@@ -13,7 +13,7 @@ from torture import det_suite, images
 from torture.det_strategies import decision_lists, scenarios
 from torture.explore import PCT, Exhaustive, Replay, explore
 from torture.scenario import Scenario
-from torture.shrink import shrink
+from torture.shrink import hypothesis_shrink, shrink
 
 CORRECT = sorted(images.CORRECT)
 EXAMPLES = settings.default.max_examples * 6
@@ -92,3 +92,13 @@ def test_a_pct_failure_is_shrunk_to_few_preemptions() -> None:
     assert nonzero(small.decisions) <= nonzero(found.decisions)
     again = explore("broken_v1_steal_early", scenario, Replay(small.decisions), memory=True)
     assert again.verdict == found.verdict
+
+
+def test_a_pct_failure_handed_to_hypothesis() -> None:
+    scenario = det_suite.cpumask()
+    found = explore("broken_no_wake", scenario, PCT(seed=1, runs=20_000), trace=False)
+    assert found.verdict == "deadlock"
+    small = hypothesis_shrink("broken_no_wake", scenario, found)
+    assert small.verdict == "deadlock"
+    assert small.preemptions <= found.preemptions
+    assert all(d <= b for d, b in zip(small.decisions, found.decisions, strict=False))

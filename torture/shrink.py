@@ -63,3 +63,29 @@ def shrink(allocator: str, scenario: Scenario, failure: Outcome, memory: bool = 
     final = explore(allocator, scenario, Replay(trimmed(best.decisions)), memory=memory)
     final.decisions = trimmed(final.decisions)
     return final
+
+
+def hypothesis_shrink(allocator: str, scenario: Scenario, failure: Outcome,
+                      memory: bool = False, max_examples: int = 2000) -> Outcome:
+    """Hand a PCT or random failure to Hypothesis: it searches the runs whose
+    every decision is at most the failure's (so 0s, no preemption, are the
+    simple end) and shrinks what it finds.  The failure itself if it finds
+    nothing."""
+    from hypothesis import find, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import NoSuchExample
+
+    bounds = trimmed(failure.decisions)
+
+    def fails(ds: tuple[int, ...]) -> bool:
+        o = explore(allocator, scenario, Replay(list(ds)), trace=False, memory=memory)
+        return o.verdict == failure.verdict
+
+    try:
+        found = find(st.tuples(*[st.integers(0, b) for b in bounds]), fails,
+                     settings=settings(max_examples=max_examples, database=None))
+    except NoSuchExample:
+        return failure
+    final = explore(allocator, scenario, Replay(list(found)), memory=memory)
+    final.decisions = trimmed(final.decisions)
+    return final
