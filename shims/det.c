@@ -152,6 +152,8 @@ static void trace_add(struct det_fiber *f, int point, const volatile void *obj,
 	e->cpu = f && f->task ? (f->kind == FK_IRQ ? f->cpu : f->cur->cpu) : -1;
 	e->fiber = f ? f->id : -1;
 	e->point = point;
+	e->who = !f ? -1 : f == det.rescue ? 3 << 12 :
+		 f->kind << 12 | (f->kind == FK_IRQ ? f->event : f->id);
 	e->value = value;
 	e->obj = (uint64_t)(unsigned long)obj;
 	e->pc = pc ? pc - image_base() : 0;

@@ -82,7 +82,8 @@ struct det_trace_ent {
 	uint32_t step;
 	int16_t cpu;
 	int16_t fiber;
-	int32_t point;
+	int16_t point;
+	int16_t who;		/* kind << 12 | task index or irq event */
 	uint32_t value;
 	uint64_t obj;
 	uint64_t pc;		/* offset in the image */

@@ -129,14 +129,22 @@ class TraceStep:
     step: int
     cpu: int
     fiber: int
+    who: str  # task0, irq1 (irq event 1's handler), hotplug, rescue
     what: str
     obj: int
     value: int
     function: str
 
     def __str__(self) -> str:
-        return (f"{self.step:6d} cpu{self.cpu:<2d} f{self.fiber:<2d} {self.what:<14s} "
+        return (f"{self.step:6d} cpu{self.cpu:<2d} {self.who:<8s} {self.what:<14s} "
                 f"{self.obj:#14x} {self.value:>11d}  {self.function}")
+
+
+def _who(code: int) -> str:
+    if code < 0:
+        return "-"
+    kind, index = code >> 12, code & 0xFFF
+    return ("task", "irq", "hotplug", "rescue")[kind] + (str(index) if kind < 2 else "")
 
 
 @dataclass
@@ -263,7 +271,7 @@ def _trace(k: Kernel) -> list[TraceStep]:
             what = f"op:{OP_NAMES[e.obj] if e.obj < len(OP_NAMES) else e.obj}"
         func = symbols.function_at(k.image, e.pc) if e.pc else ""
         value = e.value - (1 << 32) if e.value >= 1 << 31 else e.value
-        out.append(TraceStep(e.step, e.cpu, e.fiber, what, e.obj, value, func))
+        out.append(TraceStep(e.step, e.cpu, e.fiber, _who(e.who), what, e.obj, value, func))
     return out
 
 
