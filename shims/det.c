@@ -641,6 +641,8 @@ static void schedule_next(struct det_fiber *f, bool exiting)
 		    det.rescue_wanted()) {
 			/* a stall the scenario made: its rescue may end it */
 			det.rescue->state = FS_NEED_VCPU;
+			det.rescue->want_cpu = -1;
+			det.rescue->enter = true;
 			cur_enabled = list_decisions();
 		}
 	}
@@ -853,6 +855,23 @@ void shim_det_sleep(struct task_struct *t)
 	schedule_next(f, false);
 }
 
+/**
+ * det_rescue_wait() - the rescue's body, between two rescues
+ *
+ * Gives up the vCPU and sleeps until the next stall that wants it: the rescue
+ * never ends, so it can come as often as a run stalls.
+ */
+void det_rescue_wait(void)
+{
+	struct det_fiber *f = det.cur;
+
+	if (f->cur->vcpu)
+		shim_task_leave(f->cur);
+	f->state = FS_DORMANT;
+	f->home = f->cur->cpu;
+	schedule_next(f, false);
+}
+
 /* ---- fibers ---- */
 
 static void irq_exit_fiber(struct det_fiber *f)
@@ -951,7 +970,7 @@ int det_add_task(struct task_struct *t, int cpu, void (*fn)(void *), void *arg)
  * @cpu: the vCPU it prefers
  * @fn: its body
  * @arg: the body's argument
- * @wanted: asked at a stall: may the rescue end it?  Once per run.
+ * @wanted: asked at a stall: may the rescue end it?  It may come again.
  *
  * Return: the fiber's index, or -ENOSPC.
  */

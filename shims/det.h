@@ -105,6 +105,7 @@ int det_add_task(struct task_struct *t, int cpu, void (*fn)(void *), void *arg);
 int det_add_rescue(struct task_struct *t, int cpu, void (*fn)(void *),
 		   void *arg, bool (*wanted)(void));
 bool det_fiber_done(int id);
+void det_rescue_wait(void);
 int det_add_irq(int cpu, int count, void (*fn)(void *), void *arg);
 int det_add_hotplug(int cpu, int up);
 void det_run(const struct det_strategy *s, struct det_outcome *out);

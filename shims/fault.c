@@ -121,6 +121,38 @@ bool shim_should_fail_alloc(int point, size_t size, unsigned long gfp)
 	return should_fail(attr, size);
 }
 
+/*
+ * The deterministic engine rewinds every point to where it stood when an
+ * exploration began, before each run: the same decisions then meet the same
+ * injections.
+ */
+static struct fault_attr snapshot[ARRAY_SIZE(fault_points)];
+
+void shim_fault_snapshot(void)
+{
+	memcpy(snapshot, fault_points, sizeof(snapshot));
+}
+
+void shim_fault_rewind(void)
+{
+	memcpy(fault_points, snapshot, sizeof(snapshot));
+}
+
+/* Every point back to its boot defaults, nothing armed. */
+SHIM_EXPORT void hk_fault_reset(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fault_points); i++) {
+		struct fault_attr *attr = &fault_points[i];
+		unsigned long injected = attr->injected;
+
+		*attr = (struct fault_attr)FAULT_ATTR_INITIALIZER(attr->name,
+								  false);
+		attr->injected = injected;
+	}
+	fail_function_name[0] = 0;
+	fail_function_retval = 0;
+}
+
 /* For a wrapped entry point: the errno it should return now, or 0. */
 long shim_fail_function(const char *func)
 {

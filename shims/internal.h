@@ -94,6 +94,9 @@ size_t shim_mem_leaks(char *buf, size_t len);
 
 /* fault.c */
 long shim_faults_injected(void);
+void shim_fault_snapshot(void);
+void shim_fault_rewind(void);
+void hk_fault_suspend(int on);
 
 /* hotplug.c */
 void shim_hotplug_boot(void);

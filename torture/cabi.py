@@ -117,6 +117,8 @@ class HkDetScenario(ctypes.Structure):
         ("irqs", HkDetProg * DET_MAX_EVENTS),
         ("hotplug", (ctypes.c_int * 2) * DET_MAX_EVENTS),
         ("ops", HkDetOp * DET_MAX_OPS),
+        ("driver", ctypes.c_int),
+        ("max_retries", ctypes.c_int),
     ]
 
 
@@ -209,6 +211,7 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_fault_read": (ctypes.c_long, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]),
     "hk_task_make_it_fail": (None, [ctypes.c_void_p, ctypes.c_int]),
     "hk_fault_suspend": (None, [ctypes.c_int]),
+    "hk_fault_reset": (None, []),
     "hk_report_count": (ctypes.c_int, []),
     "hk_report_get": (ctypes.c_int, [ctypes.c_int, ctypes.POINTER(HkReport)]),
     "hk_dmesg": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]),

@@ -13,11 +13,15 @@ from torture.scenario import (
     Scenario,
     Task,
     alloc,
+    complete,
     free,
     free_all,
     hand,
     signal,
     standard,
+    submit,
+    submit_atomic,
+    timer,
 )
 
 A, R = alloc(), alloc("running")
@@ -88,10 +92,24 @@ def wake_race() -> Scenario:
     return Scenario(1, 1, 1, 2, [Task(0, [A]), Task(1, [A, free()])])
 
 
+def driver() -> Scenario:
+    """tagblk with 2 tags: sleeping submits, timer-path submits that requeue
+    and give up with -EBUSY, completion interrupts on the other vCPU, and 30%
+    of the driver's allocations failing with -ENOMEM."""
+    return Scenario(
+        2, 2, 1, 2,
+        [Task(0, [submit(), submit(), submit()]), Task(1, [submit(), submit()])],
+        [Irq(0, [submit_atomic(), timer()], 3), Irq(1, [complete(), complete()], 4),
+         Irq(0, [timer(), complete()], 3)],
+        faults=["fail_function:inject=percpu_ida_alloc,retval=-12,probability=30,times=-1"],
+        driver=True, max_retries=1)
+
+
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "standard": standard, "three_tasks": three_tasks, "wakeups": wakeups,
     "cpumask": cpumask, "irqs": irqs, "hotplug": hotplug, "signals": signals,
     "migration": migration, "steal_push": steal_push, "wake_race": wake_race,
+    "driver": driver,
 }
 
 

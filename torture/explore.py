@@ -286,8 +286,14 @@ def explore(allocator: str, scenario: Scenario, strategy: Strategy = Replay(),
     k = kernel_for(allocator, scenario.nr_cpus)
     cfg, keep = _config(k, strategy, trace, max_steps, migrations, memory)
     res = cabi.HkDetResult()
+    for spec in scenario.faults:
+        k.inject(spec)
     start = time.perf_counter()
-    rc = k.lib.hk_det_explore(ctypes.byref(sc), ctypes.byref(cfg), ctypes.byref(res))
+    try:
+        rc = k.lib.hk_det_explore(ctypes.byref(sc), ctypes.byref(cfg), ctypes.byref(res))
+    finally:
+        if scenario.faults:
+            k.lib.hk_fault_reset()
     seconds = time.perf_counter() - start
     del keep
     if rc:

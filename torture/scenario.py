@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from torture import cabi
+from torture import cabi, faults
 from torture.errors import InvalidArgument
 from torture.kernel import TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE
 
 OP_ALLOC, OP_FREE, OP_FREE_TAG, OP_HAND, OP_SIGNAL, OP_FREE_ALL, OP_FOR_EACH_FREE = range(7)
-OP_FREE_TAGS = 8
+OP_FREE_TAGS, OP_SUBMIT, OP_SUBMIT_ATOMIC, OP_COMPLETE, OP_TIMER = range(8, 13)
 OP_NAMES = ("alloc", "free", "free_tag", "hand", "signal", "free_all", "for_each_free",
-            "for_each_free_twice", "free_tags")
+            "for_each_free_twice", "free_tags", "submit", "submit_atomic", "complete", "timer")
 STATES = {"running": TASK_RUNNING, "uninterruptible": TASK_UNINTERRUPTIBLE,
           "interruptible": TASK_INTERRUPTIBLE}
 
@@ -37,6 +37,8 @@ class Op:
             return f"signal({self.a}{', fatal' if self.b else ''})"
         if self.op == OP_FREE_TAGS:
             return f"free_tags({self.a})"
+        if self.op >= OP_SUBMIT:
+            return f"{OP_NAMES[self.op]}()"
         return "for_each_free()" if self.op == OP_FOR_EACH_FREE else "free_all()"
 
 
@@ -72,6 +74,27 @@ def free_all() -> Op:
 def free_tags(cpu: int) -> Op:
     """percpu_ida_free_tags(cpu) (nr_cpus: the global stack), traced."""
     return Op(OP_FREE_TAGS, cpu)
+
+
+def submit() -> Op:
+    """Driver scenarios: the next request, from process context (sleeps for a tag)."""
+    return Op(OP_SUBMIT)
+
+
+def submit_atomic() -> Op:
+    """Driver scenarios: the next request from a timer or irq: never sleeps;
+    without a tag it is requeued, and after max_retries it ends with -EBUSY."""
+    return Op(OP_SUBMIT_ATOMIC)
+
+
+def complete() -> Op:
+    """Driver scenarios (in an irq handler): the hardware finishes its oldest request."""
+    return Op(OP_COMPLETE)
+
+
+def timer() -> Op:
+    """Driver scenarios (in an irq handler): the requeue timer runs."""
+    return Op(OP_TIMER)
 
 
 def for_each_free() -> Op:
@@ -110,6 +133,12 @@ class Scenario:
     tasks: list[Task] = field(default_factory=list)
     irqs: list[Irq] = field(default_factory=list)
     hotplug: list[Hotplug] = field(default_factory=list)
+    # fault specs armed for the scenario's calls ("fail_function:inject=...");
+    # every run starts from the same fault state, so a run replays with them
+    faults: list[str] = field(default_factory=list)
+    # a tagblk device of nr_tags tags instead of a bare pool (driver ops only)
+    driver: bool = False
+    max_retries: int = 2
 
     def encode(self) -> cabi.HkDetScenario:
         """The C form; a bad scenario raises InvalidArgument naming the problem."""
@@ -130,9 +159,12 @@ class Scenario:
             sc.hotplug[i][0], sc.hotplug[i][1] = event.cpu, int(event.up)
         sc.nr_tasks, sc.nr_irqs = len(self.tasks), len(self.irqs)
         sc.nr_hotplug, sc.nr_ops = len(self.hotplug), len(ops)
+        sc.driver, sc.max_retries = int(self.driver), self.max_retries
         return sc
 
     def check(self) -> None:
+        for spec in self.faults:
+            faults.parse(spec)
         limits = ((len(self.tasks), cabi.DET_MAX_TASKS, "tasks"),
                   (len(self.irqs), cabi.DET_MAX_EVENTS, "irq handlers"),
                   (len(self.hotplug), cabi.DET_MAX_EVENTS, "hotplug events"),
@@ -149,7 +181,8 @@ class Scenario:
                                           f"{self.nr_cpus} vCPUs")
 
     def describe(self) -> str:
-        lines = [f"pool: {self.nr_tags} tags, max_size {self.max_size}, "
+        what = f"tagblk, {self.max_retries} retries: " if self.driver else "pool: "
+        lines = [f"{what}{self.nr_tags} tags, max_size {self.max_size}, "
                  f"batch {self.batch_size}; {self.nr_cpus} vCPUs"]
         for i, t in enumerate(self.tasks):
             lines.append(f"task {i} on cpu {t.cpu}: " + ", ".join(map(str, t.ops)))
@@ -157,6 +190,7 @@ class Scenario:
             lines.append(f"irq {i} on cpu {irq.cpu} x{irq.count}: " + ", ".join(map(str, irq.ops)))
         for h in self.hotplug:
             lines.append(f"cpu_{'up' if h.up else 'down'}({h.cpu})")
+        lines += [f"fault {spec}" for spec in self.faults]
         return "\n".join(lines)
 
 

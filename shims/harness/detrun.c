@@ -30,7 +30,22 @@ enum hk_det_opcode {
 	DOP_FOR_EACH_FREE,	/* traced: the count, then how many came twice */
 	DOP_WALK_TWICE,		/* (trace only) */
 	DOP_FREE_TAGS,		/* a: the cpu (nr_cpu_ids: the global stack) */
+	/* driver scenarios: the tagblk driver owns the pool */
+	DOP_SUBMIT,		/* the next request, sleeping for a tag */
+	DOP_SUBMIT_ATOMIC,	/* the next request, from a timer or irq */
+	DOP_COMPLETE,		/* the completion irq of the oldest issued one */
+	DOP_TIMER,		/* the requeue timer */
 };
+
+/* The driver's glue, in the images that have the driver (3.14+ API). */
+int tagblk_det_setup(struct task_struct *t, long depth, long max_retries,
+		     long nr) __attribute__((weak));
+long tagblk_det_submit(long id, int atomic) __attribute__((weak));
+long tagblk_det_complete(void) __attribute__((weak));
+void tagblk_det_timer(void) __attribute__((weak));
+long tagblk_det_in_flight(void) __attribute__((weak));
+int tagblk_det_finish(struct task_struct *t, long submitted, char *msg,
+		      size_t len) __attribute__((weak));
 
 struct hk_det_op {
 	int op;
@@ -57,6 +72,8 @@ struct hk_det_scenario {
 	struct hk_det_prog irqs[DET_MAX_EVENTS];
 	int hotplug[DET_MAX_EVENTS][2];	/* cpu, up */
 	struct hk_det_op ops[DET_MAX_OPS];
+	int driver;		/* a tagblk device of nr_tags tags, not a pool */
+	int max_retries;	/* its atomic path's retries before -EBUSY */
 };
 
 enum hk_det_explore_kind {
@@ -105,7 +122,7 @@ static struct {
 	struct task_struct rescue;
 	struct holder holders[HOLDERS];
 	int owner[DET_MAX_TAGS];
-	bool booted;
+	long next_req;		/* driver scenarios: requests submitted */
 } dr;
 
 static const char *holder_name(int h)
@@ -223,10 +240,15 @@ static void run_op(int h, const struct hk_det_op *op)
 	long ret = 0, tag;
 
 	switch (op->op) {
-	case DOP_ALLOC:
+	case DOP_ALLOC: {
+		long injected = shim_faults_injected();
+
 		ret = hk_alloc_tag(dr.pool, op->a);
-		check_alloc(h, op, ret);
+		/* an injected failure is the allocator's answer, whatever it is */
+		if (ret >= 0 || shim_faults_injected() == injected)
+			check_alloc(h, op, ret);
 		break;
+	}
 	case DOP_FREE:
 		/* the ledger lets go first: the free makes it allocatable */
 		tag = unhold(h, op->a);
@@ -268,6 +290,16 @@ static void run_op(int h, const struct hk_det_op *op)
 			det_fail(DV_SETUP, "free_tags(%d): no such cpu", op->a);
 		ret = hk_pool_free_tags(dr.pool, op->a);
 		break;
+	case DOP_SUBMIT:
+	case DOP_SUBMIT_ATOMIC:
+		ret = tagblk_det_submit(dr.next_req++, op->op == DOP_SUBMIT_ATOMIC);
+		break;
+	case DOP_COMPLETE:
+		ret = tagblk_det_complete();
+		break;
+	case DOP_TIMER:
+		tagblk_det_timer();
+		break;
 	}
 	det_trace_event(DE_OP, op->op, ret);
 }
@@ -306,6 +338,8 @@ static bool holder_finished(int h)
 
 static bool rescue_wanted(void)
 {
+	if (dr.sc->driver)
+		return tagblk_det_in_flight() > 0;
 	for (int h = 0; h < HOLDERS; h++)
 		if (dr.holders[h].nr && holder_finished(h))
 			return true;
@@ -314,17 +348,29 @@ static bool rescue_wanted(void)
 
 /*
  * Every task waits and every tag is held: if finished tasks or handlers hold
- * some, they are given back (as their exit would), and the run goes on.
+ * some, they are given back (as their exit would); in a driver scenario the
+ * hardware finishes what it has.  Then the rescue waits for the next stall.
  */
 static void rescue_body(void *arg)
 {
+	unsigned long flags;
 	long tag;
 
-	for (int h = 0; h < HOLDERS; h++)
-		while (holder_finished(h) && (tag = unhold(h, -1)) >= 0) {
-			free_tag(tag);
-			det_trace_event(DE_OP, DOP_FREE, tag);
+	for (;;) {
+		if (dr.sc->driver) {
+			/* completions run with irqs off */
+			local_irq_save(flags);
+			while (tagblk_det_complete())
+				det_trace_event(DE_OP, DOP_COMPLETE, 1);
+			local_irq_restore(flags);
 		}
+		for (int h = 0; h < HOLDERS; h++)
+			while (holder_finished(h) && (tag = unhold(h, -1)) >= 0) {
+				free_tag(tag);
+				det_trace_event(DE_OP, DOP_FREE, tag);
+			}
+		det_rescue_wait();
+	}
 }
 
 static void reset_task(struct task_struct *t, int idx)
@@ -484,6 +530,12 @@ static void finish_run(struct det_outcome *o, const struct hk_mem_stats *before,
 			 r.msg, r.file, r.line, r.func, r.task);
 		return;
 	}
+	if (dr.sc->driver) {
+		if (tagblk_det_finish(&dr.setup, dr.next_req, o->msg,
+				      sizeof(o->msg)))
+			goto driver_failed;
+		goto memory;
+	}
 	if (check_conservation(o) || check_availability(o))
 		goto dead;
 	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
@@ -497,6 +549,7 @@ static void finish_run(struct det_outcome *o, const struct hk_mem_stats *before,
 		goto dead;
 	hk_pool_release(dr.pool);
 	dr.pool = NULL;
+memory:
 	hk_mem_stats(&after);
 	if (!mem_equal(before, &after)) {
 		o->verdict = DV_CHECK;
@@ -507,9 +560,33 @@ static void finish_run(struct det_outcome *o, const struct hk_mem_stats *before,
 			 after.percpu_objs - before->percpu_objs);
 	}
 	return;
+driver_failed:
+	if (!shim_kernel_dead) {
+		o->verdict = DV_CHECK;
+		return;
+	}
 dead:
 	if (shim_kernel_dead && o->verdict == DV_PASS)
 		bug_outcome(o, "BUG in the checks");
+}
+
+/* Every request a driver scenario can submit: its submit ops, run. */
+static long nr_requests(const struct hk_det_scenario *sc)
+{
+	long n = 0;
+
+	for (int i = 0; i < sc->nr_tasks + sc->nr_irqs; i++) {
+		const struct hk_det_prog *p = i < sc->nr_tasks ? &sc->tasks[i] :
+					      &sc->irqs[i - sc->nr_tasks];
+		int times = i < sc->nr_tasks ? 1 : p->count;
+
+		for (int k = 0; k < p->nr; k++) {
+			int op = sc->ops[p->first + k].op;
+
+			n += (op == DOP_SUBMIT || op == DOP_SUBMIT_ATOMIC) * times;
+		}
+	}
+	return n;
 }
 
 static void one_run(const struct det_strategy *s, struct det_outcome *o)
@@ -520,12 +597,18 @@ static void one_run(const struct det_strategy *s, struct det_outcome *o)
 	long ret;
 
 	hk_mem_stats(&before);
-	dr.pool = hk_pool_new(sc->nr_tags);
 	memset(dr.owner, 0xff, sizeof(dr.owner[0]) * sc->nr_tags);
 	for (int h = 0; h < HOLDERS; h++)
 		dr.holders[h].nr = 0;
-	ret = setup_op(HK_OP_INIT, sc->nr_tags, sc->max_size, sc->batch_size,
-		       NULL, 0, NULL);
+	dr.next_req = 0;
+	if (sc->driver) {
+		ret = tagblk_det_setup(&dr.setup, sc->nr_tags, sc->max_retries,
+				       nr_requests(sc));
+	} else {
+		dr.pool = hk_pool_new(sc->nr_tags);
+		ret = setup_op(HK_OP_INIT, sc->nr_tags, sc->max_size,
+			       sc->batch_size, NULL, 0, NULL);
+	}
 	if (ret) {
 		memset(o, 0, sizeof(*o));
 		o->verdict = ret == -HK_EBUG ? DV_BUG : DV_SETUP;
@@ -548,7 +631,11 @@ static void one_run(const struct det_strategy *s, struct det_outcome *o)
 	det_add_rescue(&dr.rescue, 0, rescue_body, NULL, rescue_wanted);
 	for (int i = 0; i < sc->nr_hotplug; i++)
 		det_add_hotplug(sc->hotplug[i][0], sc->hotplug[i][1]);
+	/* faults strike the scenario's calls, never the set-up or the checks */
+	shim_fault_rewind();
+	hk_fault_suspend(0);
 	det_run(s, o);
+	hk_fault_suspend(1);
 	if (o->verdict == DV_DEADLOCK && nr_held() == sc->nr_tags) {
 		/* nothing lost, nothing missed: the scenario wants more tags */
 		char msg[sizeof(o->msg)];
@@ -560,9 +647,11 @@ static void one_run(const struct det_strategy *s, struct det_outcome *o)
 	if (o->verdict == DV_DEADLOCK) {
 		size_t used = strlen(o->msg);
 
+		long busy = sc->driver ? tagblk_det_in_flight() : nr_held();
+
 		snprintf(o->msg + used, sizeof(o->msg) - used,
 			 "\n  %ld of %ld tags are free: a wakeup was lost",
-			 sc->nr_tags - nr_held(), sc->nr_tags);
+			 sc->nr_tags - busy, sc->nr_tags);
 	}
 	if (o->verdict == DV_BUG) {
 		char msg[sizeof(o->msg)];
@@ -578,6 +667,11 @@ static void one_run(const struct det_strategy *s, struct det_outcome *o)
 	finish_run(o, &before, reports);
 	if (o->verdict != DV_PASS)
 		shim_kill_kernel();
+}
+
+static bool driver_op(int op)
+{
+	return op >= DOP_SUBMIT && op <= DOP_TIMER;
 }
 
 static const char *check_scenario(const struct hk_det_scenario *sc)
@@ -601,6 +695,12 @@ static const char *check_scenario(const struct hk_det_scenario *sc)
 	for (int i = 0; i < sc->nr_hotplug; i++)
 		if (sc->hotplug[i][0] < 0 || sc->hotplug[i][0] >= (int)nr_cpu_ids)
 			return "a hotplug event's vCPU does not exist";
+	if (sc->driver && !tagblk_det_setup)
+		return "this image has no driver (it needs the 3.14 API)";
+	for (int i = 0; i < sc->nr_ops; i++)
+		if (driver_op(sc->ops[i].op) != !!sc->driver)
+			return sc->driver ? "a driver scenario has only driver ops" :
+			       "driver ops need a driver scenario";
 	return NULL;
 }
 
@@ -631,44 +731,15 @@ static long next_prefix(uint16_t *prefix, long nr_choices, int bound)
 	return -1;
 }
 
-/**
- * hk_det_explore() - run a scenario under a strategy until it fails or the
- * budget is spent
- * @sc: the scenario
- * @cfg: strategy and budget; DX_REPLAY and DX_SCRIPT run once
- * @res: verdict of the last run, counts; the last run's decisions and trace
- *       are read with hk_det_decisions() and hk_det_trace()
- *
- * Return: 0, or -EINVAL with the reason in @res->o.msg.
- */
-SHIM_EXPORT int hk_det_explore(const struct hk_det_scenario *sc,
-			       const struct hk_det_config *cfg,
-			       struct hk_det_result *res)
+/* The runs of one exploration, on dr.sc, until one fails or the budget ends. */
+static void explore_runs(const struct hk_det_config *cfg,
+			 struct hk_det_result *res, const struct det_strategy *base)
 {
 	static uint16_t prefix[DET_MAX_CHOICES];
-	struct det_strategy s = {
-		.kind = DET_REPLAY,
-		.max_steps = cfg->max_steps > 0 ? cfg->max_steps : 100000,
-		.migrations = cfg->migrations,
-		.trace = cfg->trace,
-		.memory = cfg->memory,
-		.pct_depth = cfg->pct_depth,
-		.pct_steps = cfg->pct_steps,
-	};
-	const char *bad = check_scenario(sc);
+	struct det_strategy s = *base;
 	long runs = cfg->kind == DX_REPLAY || cfg->kind == DX_SCRIPT ? 1 :
 		    max(cfg->runs, 1L);
 
-	memset(res, 0, sizeof(*res));
-	if (bad) {
-		snprintf(res->o.msg, sizeof(res->o.msg), "bad scenario: %s", bad);
-		return -EINVAL;
-	}
-	if (shim_kernel_dead) {
-		snprintf(res->o.msg, sizeof(res->o.msg), "the kernel is dead");
-		return -EINVAL;
-	}
-	dr.sc = sc;
 	if (!dr.setup.comm[0])
 		shim_task_init(&dr.setup, "det-setup", PF_HARNESS);
 	if (cfg->kind == DX_REPLAY) {
@@ -689,7 +760,7 @@ SHIM_EXPORT int hk_det_explore(const struct hk_det_scenario *sc,
 		res->total_steps += res->o.steps;
 		s.pct_steps = res->o.steps;
 		if (res->o.verdict != DV_PASS)
-			return 0;
+			return;
 	}
 	for (long run = 0; run < runs; run++) {
 		if (cfg->kind == DX_RANDOM || cfg->kind == DX_PCT) {
@@ -701,17 +772,58 @@ SHIM_EXPORT int hk_det_explore(const struct hk_det_scenario *sc,
 		res->total_steps += res->o.steps;
 		if (res->o.verdict != DV_PASS) {
 			res->failing_run = run;
-			return 0;
+			return;
 		}
 		if (cfg->kind == DX_EXHAUSTIVE) {
 			s.nr_decisions = next_prefix(prefix, res->o.nr_choices,
 						     cfg->preemption_bound);
 			if (s.nr_decisions < 0) {
 				res->exhausted = 1;
-				return 0;
+				return;
 			}
 		}
 	}
+}
+
+/**
+ * hk_det_explore() - run a scenario under a strategy until it fails or the
+ * budget is spent
+ * @sc: the scenario
+ * @cfg: strategy and budget; DX_REPLAY and DX_SCRIPT run once
+ * @res: verdict of the last run, counts; the last run's decisions and trace
+ *       are read with hk_det_decisions() and hk_det_trace()
+ *
+ * Return: 0, or -EINVAL with the reason in @res->o.msg.
+ */
+SHIM_EXPORT int hk_det_explore(const struct hk_det_scenario *sc,
+			       const struct hk_det_config *cfg,
+			       struct hk_det_result *res)
+{
+	struct det_strategy s = {
+		.kind = DET_REPLAY,
+		.max_steps = cfg->max_steps > 0 ? cfg->max_steps : 100000,
+		.migrations = cfg->migrations,
+		.trace = cfg->trace,
+		.memory = cfg->memory,
+		.pct_depth = cfg->pct_depth,
+		.pct_steps = cfg->pct_steps,
+	};
+	const char *bad = check_scenario(sc);
+
+	memset(res, 0, sizeof(*res));
+	if (bad) {
+		snprintf(res->o.msg, sizeof(res->o.msg), "bad scenario: %s", bad);
+		return -EINVAL;
+	}
+	if (shim_kernel_dead) {
+		snprintf(res->o.msg, sizeof(res->o.msg), "the kernel is dead");
+		return -EINVAL;
+	}
+	dr.sc = sc;
+	shim_fault_snapshot();
+	hk_fault_suspend(1);
+	explore_runs(cfg, res, &s);
+	hk_fault_suspend(0);
 	return 0;
 }
 

@@ -9,7 +9,9 @@
 #include <linux/sched.h>
 #include <linux/tagblk.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <linux/cpumask.h>
 #include "harness.h"
 
 static struct tagblk_dev dev;
@@ -75,15 +77,9 @@ static long do_exit(void *p)
 	return 0;
 }
 
-/**
- * hk_tagblk_init() - a device of @depth tags for @nr requests
- * Return: as hk_call(); the driver's result in @ret.
- */
-SHIM_EXPORT int hk_tagblk_init(struct task_struct *t, int cpu, long depth,
-			       long max_retries, long nr, long *ret)
+/* Room for @nr requests on a @depth-tag device; no kernel code runs. */
+static int glue_alloc(long depth, long nr)
 {
-	struct glue_arg g = { depth, max_retries };
-
 	nr_reqs = nr;
 	reqs = calloc(nr, sizeof(*reqs));
 	ends = calloc(nr, sizeof(*ends));
@@ -97,6 +93,41 @@ SHIM_EXPORT int hk_tagblk_init(struct task_struct *t, int cpu, long depth,
 		reqs[i].end_io = end_io;
 		INIT_LIST_HEAD(&reqs[i].queue);
 	}
+	return 0;
+}
+
+static void glue_free(void)
+{
+	free(reqs);
+	free(ends);
+	free(statuses);
+	free(hwq);
+	reqs = NULL;
+}
+
+/* The hardware's oldest issued tag, or -1. */
+static long hw_pop(void)
+{
+	long tag = -1;
+
+	pthread_mutex_lock(&hw_lock);
+	if (hw_head != hw_tail)
+		tag = hwq[hw_head++ % dev.depth];
+	pthread_mutex_unlock(&hw_lock);
+	return tag;
+}
+
+/**
+ * hk_tagblk_init() - a device of @depth tags for @nr requests
+ * Return: as hk_call(); the driver's result in @ret.
+ */
+SHIM_EXPORT int hk_tagblk_init(struct task_struct *t, int cpu, long depth,
+			       long max_retries, long nr, long *ret)
+{
+	struct glue_arg g = { depth, max_retries };
+
+	if (glue_alloc(depth, nr))
+		return -ENOMEM;
 	return hk_call(t, cpu, do_init, &g, ret);
 }
 
@@ -116,16 +147,10 @@ SHIM_EXPORT int hk_tagblk_submit(struct task_struct *t, int cpu, long id,
 /* The hardware finishes its oldest request: the interrupt runs on @cpu. */
 SHIM_EXPORT int hk_tagblk_complete_one(int cpu, long *ret)
 {
-	struct glue_arg g = { 0, 0 };
-	bool any;
+	struct glue_arg g = { hw_pop(), 0 };
 
-	pthread_mutex_lock(&hw_lock);
-	any = hw_head != hw_tail;
-	if (any)
-		g.a = hwq[hw_head++ % dev.depth];
-	pthread_mutex_unlock(&hw_lock);
-	*ret = any;
-	return any ? hk_irq_call(cpu, do_complete, &g, &(long){0}) : 0;
+	*ret = g.a >= 0;
+	return g.a >= 0 ? hk_irq_call(cpu, do_complete, &g, &(long){0}) : 0;
 }
 
 SHIM_EXPORT int hk_tagblk_timer(int cpu, long *ret)
@@ -153,10 +178,91 @@ SHIM_EXPORT int hk_tagblk_exit(struct task_struct *t, int cpu, long *ret)
 {
 	int err = hk_call(t, cpu, do_exit, NULL, ret);
 
-	free(reqs);
-	free(ends);
-	free(statuses);
-	free(hwq);
-	reqs = NULL;
+	glue_free();
 	return err;
+}
+
+/* ---- the deterministic engine's driver scenarios (detrun.c) ---- */
+
+int tagblk_det_setup(struct task_struct *t, long depth, long max_retries,
+		     long nr)
+{
+	long ret = 0;
+	int err = hk_tagblk_init(t, cpumask_first(cpu_online_mask), depth,
+				 max_retries, nr, &ret);
+
+	return err ? err : ret;
+}
+
+/* From a fiber in kernel context: request @id, sleeping or (@atomic) not. */
+long tagblk_det_submit(long id, int atomic)
+{
+	if (id < 0 || id >= nr_reqs)
+		return -EINVAL;
+	if (atomic) {
+		tagblk_submit_atomic(&dev, &reqs[id]);
+		return 0;
+	}
+	return tagblk_submit(&dev, &reqs[id]);
+}
+
+/* The completion interrupt for the oldest issued request: 1, or 0 if none. */
+long tagblk_det_complete(void)
+{
+	long tag = hw_pop();
+
+	if (tag >= 0)
+		tagblk_complete(&dev, tag);
+	return tag >= 0;
+}
+
+void tagblk_det_timer(void)
+{
+	tagblk_run_requeue(&dev);
+}
+
+/* Requests issued and not completed: all tags of a stalled run, or not. */
+long tagblk_det_in_flight(void)
+{
+	return hw_tail - hw_head;
+}
+
+/*
+ * After a run, from the harness thread: finish what is in flight, then every
+ * submitted request must have ended once, with 0, -EBUSY (atomic path) or an
+ * injected error, and every tag must be free again.
+ */
+int tagblk_det_finish(struct task_struct *t, long submitted, char *msg,
+		      size_t len)
+{
+	unsigned int cpu = cpumask_first(cpu_online_mask);
+	long ret, free_tags = 0, done;
+	int err = 0;
+
+	do {
+		if (hk_tagblk_complete_one(cpu, &done) ||
+		    hk_tagblk_timer(cpu, &ret))
+			return -1;
+	} while (done || !list_empty(&dev.requeue));
+	for (long i = 0; i < nr_reqs && !err; i++) {
+		int n = ends[i], status = statuses[i];
+
+		if (i < submitted && n != 1)
+			err = snprintf(msg, len, "driver: request %ld ended %d "
+				       "times", i, n);
+		else if (i >= submitted && n)
+			err = snprintf(msg, len, "driver: request %ld ended but "
+				       "was never submitted", i);
+		else if (n && status && status != -EBUSY && status != -ENOMEM)
+			err = snprintf(msg, len, "driver: request %ld ended "
+				       "with %d", i, status);
+	}
+	for (unsigned int c = 0; c <= nr_cpu_ids; c++)
+		free_tags += percpu_ida_free_tags(&dev.tags, c);
+	if (!err && free_tags != dev.depth)
+		err = snprintf(msg, len, "driver: %ld of %u tags free after "
+			       "every request ended", free_tags, dev.depth);
+	if (hk_tagblk_exit(t, cpu, &ret))
+		return -1;
+	return err ? -1 : 0;
 }
