@@ -9,8 +9,15 @@ import threading
 import time
 
 import pytest
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from torture import images
 from torture.errors import Interrupted, NoTags, OutOfMemory
@@ -23,6 +30,7 @@ class AllocatorMachine(RuleBasedStateMachine):
     """One kernel, one pool; the pool's ledger is the model of owned tags."""
 
     allocator = "percpu_ida"
+    sleep_bound = 5.0  # s a sleeping alloc may take with tags free
 
     def __init__(self) -> None:
         super().__init__()
@@ -58,7 +66,8 @@ class AllocatorMachine(RuleBasedStateMachine):
         """With a tag free anywhere a sleeping alloc gets one (stealing) at once."""
         cpu = data.draw(st.sampled_from(self.online()))
         task = self.kernel.task("sleeper")
-        outcome = self.bounded(lambda: self.pool.alloc(cpu=cpu, state=state, task=task))
+        outcome = self.bounded(lambda: self.pool.alloc(cpu=cpu, state=state, task=task),
+                               self.sleep_bound)
         if outcome is None:
             self.kernel.lib.hk_kill()  # wakes it, so that its thread ends
             raise AssertionError(f"a sleeping alloc slept with {self.free_count()} tags free")
@@ -66,7 +75,7 @@ class AllocatorMachine(RuleBasedStateMachine):
             raise outcome
 
     @staticmethod
-    def bounded(call, seconds: float = 5.0):  # type: ignore[no-untyped-def]
+    def bounded(call, seconds: float):  # type: ignore[no-untyped-def]
         """Run a call that may sleep in the kernel; None if it did not return."""
         outcome: list[object] = []
 
@@ -154,3 +163,16 @@ def test_model(allocator: str) -> None:
     machine = type(f"Machine_{allocator}", (AllocatorMachine,), {"allocator": allocator})
     machine.TestCase().runTest()
 
+
+
+# the model's checks must catch a broken allocator: a sequential bug is in reach
+# of a sequence of calls (no shrinking: finding it is the point, and fast)
+@pytest.mark.parametrize("mutant", ["broken_no_cpumask_bit"])
+def test_model_catches(mutant: str) -> None:
+    machine = type(f"Machine_{mutant}", (AllocatorMachine,),
+                   {"allocator": mutant, "sleep_bound": 0.3})
+    # an assertion in a rule, or the availability invariant's alloc failing
+    with pytest.raises((AssertionError, NoTags), match="tags free|ENOSPC"):
+        run_state_machine_as_test(machine, settings=settings(
+            max_examples=300, stateful_step_count=30, deadline=None, database=None,
+            phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
