@@ -456,4 +456,5 @@ SHIM_EXPORT void hk_shutdown(void)
 {
 	shim_kill_kernel();
 	shim_mem_shutdown();
+	det_release();
 }

@@ -113,7 +113,6 @@ static struct {
 	int script_pos;
 	long script_count;
 	unsigned long base;
-	bool ended;
 	int crash_sig;
 	void *crash_addr;
 	struct det_fiber *rescue;
@@ -170,11 +169,6 @@ void det_trace_event(int kind, unsigned long obj, long value)
 	trace_add(det.cur, kind, (const void *)obj, value, 0);
 }
 
-int det_current_fiber(void)
-{
-	return det.cur ? det.cur->id : -1;
-}
-
 static void end_run(bool exiting) __attribute__((noreturn));
 
 /* Every fiber, where it stands and what it waits for: for a hang report. */
@@ -210,7 +204,6 @@ static void end_run(bool exiting)
 {
 	struct det_fiber *f = det.cur;
 
-	det.ended = true;
 	det.cur = NULL;
 	shim_fiber_switch(&f->ctx, &det.main, exiting);
 	__builtin_unreachable();
@@ -925,6 +918,16 @@ static void fiber_body(void *arg)
 
 /* ---- set-up, from the harness ---- */
 
+/* The fibers' stacks go with the kernel (hk_shutdown). */
+void det_release(void)
+{
+	for (int i = 0; i < DET_MAX_FIBERS; i++)
+		shim_fiber_free(&det.fibers[i].ctx);
+	free(helpers);
+	helpers = NULL;
+	nr_helpers = 0;
+}
+
 void det_reset(void)
 {
 	for (int i = 0; i < det.nr_fibers; i++)
@@ -1098,7 +1101,6 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 	det.rng = s->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
 	det.script_pos = 0;
 	det.script_count = 0;
-	det.ended = false;
 	det.nr_pct_change = 0;
 	det_nr_trace = 0;
 	for (int i = 0; i < det.nr_fibers; i++) {

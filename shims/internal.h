@@ -131,5 +131,6 @@ int shim_det_vcpu_lock(struct vcpu *v);
 void shim_det_vcpu_unlock(struct vcpu *v);
 void shim_det_resume(struct task_struct *t);
 void shim_det_sleep(struct task_struct *t);
+void det_release(void);
 
 #endif /* _SHIM_INTERNAL_H */
