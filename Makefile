@@ -39,7 +39,7 @@ DURATION     ?= 30
 V            ?= 0
 Q            := $(if $(filter 1,$(V)),,@)
 
-.PHONY: all build venv test torture bench-fastpath coverage lint help clean image runtime
+.PHONY: all build venv test torture bench-fastpath bench-instructions coverage lint help clean image runtime
 
 all: build
 
@@ -49,6 +49,7 @@ help:
 	@echo "make torture         torture TORTURE_TYPE (default $(TORTURE_TYPE)) for DURATION s (default $(DURATION));"
 	@echo "                     ARGS='--nr_cpus 4 --seed 42 ...' passes flags (python -m torture run --help)"
 	@echo "make bench-fastpath  percpu_ida fast path against a per-cpu spinlock stack, same run"
+	@echo "make bench-instructions  instructions per fast-path pair, counted by callgrind"
 	@echo "make coverage        the suite over gcov builds: HTML + Cobertura XML, every miss explained"
 	@echo "make lint            ruff on the Python side"
 	@echo "make clean           remove build/ (keeps .venv)"
@@ -79,6 +80,9 @@ torture: build
 
 bench-fastpath: build
 	$(PY) -m torture bench-fastpath
+
+bench-instructions: build
+	$(PY) -m torture.bench_instructions
 
 # gcov over the whole suite: HTML and Cobertura XML under build/coverage/report/,
 # and a summary that explains every branch the suite cannot reach
