@@ -44,11 +44,12 @@ def _ranges(die, cu, range_lists) -> list[tuple[int, int]]:  # type: ignore[no-u
         base_pc = base.value if base else 0
         out = []
         for r in range_lists.get_range_list_at_offset(attrs["DW_AT_ranges"].value, cu=cu):
-            if hasattr(r, "begin_offset"):
-                if getattr(r, "is_absolute", False):
-                    out.append((r.begin_offset, r.end_offset))
-                else:
-                    out.append((base_pc + r.begin_offset, base_pc + r.end_offset))
+            if hasattr(r, "base_address"):  # a base address entry moves the base
+                base_pc = r.base_address
+            elif getattr(r, "is_absolute", False):
+                out.append((r.begin_offset, r.end_offset))
+            else:
+                out.append((base_pc + r.begin_offset, base_pc + r.end_offset))
         return out
     return []
 
