@@ -810,14 +810,21 @@ static noinline void det_hook(enum shim_point point,
 
 /* ---- the runtime's blocking calls, while the engine runs ---- */
 
-int shim_det_vcpu_lock(struct vcpu *v)
+/* Stop the running fiber until the engine gives it a vCPU (@state waits first). */
+static void wait_for_vcpu(int state, int want_cpu, int home)
 {
 	struct det_fiber *f = det.cur;
 
-	f->state = FS_NEED_VCPU;
-	f->want_cpu = v->id;
-	f->enter = false;
+	f->state = state;
+	f->want_cpu = want_cpu;
+	f->enter = want_cpu < 0;	/* an exact vCPU is taken by the caller */
+	f->home = home;
 	schedule_next(f, false);
+}
+
+int shim_det_vcpu_lock(struct vcpu *v)
+{
+	wait_for_vcpu(FS_NEED_VCPU, v->id, v->id);
 	return 0;
 }
 
@@ -828,24 +835,12 @@ void shim_det_vcpu_unlock(struct vcpu *v)
 
 void shim_det_resume(struct task_struct *t)
 {
-	struct det_fiber *f = det.cur;
-
-	f->state = FS_NEED_VCPU;
-	f->want_cpu = -1;
-	f->enter = true;
-	f->home = t->cpu;
-	schedule_next(f, false);
+	wait_for_vcpu(FS_NEED_VCPU, -1, t->cpu);
 }
 
 void shim_det_sleep(struct task_struct *t)
 {
-	struct det_fiber *f = det.cur;
-
-	f->state = FS_SLEEP;
-	f->want_cpu = -1;
-	f->enter = true;
-	f->home = t->cpu;
-	schedule_next(f, false);
+	wait_for_vcpu(FS_SLEEP, -1, t->cpu);
 }
 
 /**
@@ -856,13 +851,11 @@ void shim_det_sleep(struct task_struct *t)
  */
 void det_rescue_wait(void)
 {
-	struct det_fiber *f = det.cur;
+	struct task_struct *t = det.cur->cur;
 
-	if (f->cur->vcpu)
-		shim_task_leave(f->cur);
-	f->state = FS_DORMANT;
-	f->home = f->cur->cpu;
-	schedule_next(f, false);
+	if (t->vcpu)
+		shim_task_leave(t);
+	wait_for_vcpu(FS_DORMANT, -1, t->cpu);
 }
 
 /* ---- fibers ---- */

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -41,14 +42,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def encode(decisions: list[int]) -> str:
     """Decisions as --replay takes them, runs of a value written V*N."""
     out: list[str] = []
-    i = 0
-    while i < len(decisions):
-        j = i
-        while j < len(decisions) and decisions[j] == decisions[i]:
-            j += 1
-        out.append(str(decisions[i]) if j - i < 3 else f"{decisions[i]}*{j - i}")
-        out.extend(str(decisions[i]) for _ in range(j - i - 1) if j - i < 3)
-        i = j
+    for value, run in itertools.groupby(decisions):
+        n = len(list(run))
+        out += [str(value)] * n if n < 3 else [f"{value}*{n}"]
     return ",".join(out) or "0"
 
 

@@ -110,7 +110,13 @@ def function_ranges(image: Path, name: str) -> list[tuple[int, int]]:
 
 def function_at(image: Path, pc: int) -> str:
     """The innermost function at @pc, skipping inline helpers from headers."""
-    ext, los = _extents(image, image.stat().st_mtime)
+    return _function_at(image, image.stat().st_mtime, pc)
+
+
+@lru_cache(maxsize=1 << 16)
+def _function_at(image: Path, mtime: float, pc: int) -> str:
+    """A trace repeats the same few hundred pcs: each is looked up once."""
+    ext, los = _extents(image, mtime)
     i = bisect.bisect_right(los, pc)
     best: Extent | None = None
     # extents are nested, so a short look back finds every one containing pc
