@@ -27,6 +27,7 @@ RUNTIME_SRCS := $(wildcard shims/*.c) shims/harness/selftest.c
 DRIVER_SRCS  := kernel_port/drivers/block/tagblk.c
 RUNTIME_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(RUNTIME_SRCS))
 HARNESS_SRCS := shims/harness/pida.c shims/harness/torture.c shims/harness/bench.c \
+		shims/harness/bench_run.c \
 		shims/harness/detrun.c
 TLS_LIB      := $(BUILD)/libshimcurrent.so
 
@@ -115,31 +116,54 @@ $(TLS_LIB): shims/tls/current.c
 runtime: $(RUNTIME_OBJS) $(TLS_LIB)
 
 # One image: IMG (name), IMG_SRC (.c), IMG_HDR (header), IMG_GEN (312/313/314),
-# IMG_PATCH (optional mutant patch).  torture/images.py computes these.
+# IMG_PATCH (optional mutant patch), and for a baseline allocator IMG_API (its
+# name: the prefix of its entry points) and IMG_LIBS (the library .c files
+# under it).  torture/images.py computes these.
 ifdef IMG
 IMG_DIR   := $(BUILD)/img/$(IMG)
 IMG_HNAME := $(notdir $(IMG_HDR))
 ifdef IMG_PATCH
-# a variant: the source and header copied into a small tree, then patched
+# a variant: the sources and header copied into a small tree, then patched
 IMG_TREE  := $(IMG_DIR)/src
 IMG_C     := $(IMG_TREE)/lib/$(notdir $(IMG_SRC))
+IMG_LIB_C := $(addprefix $(IMG_TREE)/lib/,$(notdir $(IMG_LIBS)))
 IMG_OVER  := $(IMG_TREE)/include
 else
 IMG_C     := $(IMG_SRC)
+IMG_LIB_C := $(IMG_LIBS)
 IMG_OVER  := $(IMG_DIR)/include
 endif
 # fail_function: the allocator's entry points, wrapped at link time
+ifdef IMG_API
+IMG_INIT  := $(IMG_API)_init
+IMG_WRAP  := -Wl,--wrap=$(IMG_API)_alloc -Wl,--wrap=$(IMG_INIT)
+else
 IMG_INIT  := $(if $(filter 312,$(IMG_GEN)),percpu_ida_init,__percpu_ida_init)
 IMG_WRAP  := -Wl,--wrap=percpu_ida_alloc -Wl,--wrap=$(IMG_INIT)
+endif
 IMG_CFLAGS := -I$(IMG_OVER) $(KPORT_INC) $(SHIM_INC) -DPIDA_GEN=$(IMG_GEN) \
-	      '-DPIDA_HEADER="linux/$(IMG_HNAME)"'
+	      '-DPIDA_HEADER="linux/$(IMG_HNAME)"' $(if $(IMG_API),-DTAG_POOL=$(IMG_API),)
+IMG_ALL_C := $(IMG_C) $(IMG_LIB_C)
+KPORT_HDRS := $(wildcard kernel_port/include/linux/*.h)
+
+# Compile the allocator's sources with $(2) into object $(1): one object,
+# linked with ld -r when there are several.
+define compile_alloc
+	set -e; objs=; for src in $(IMG_ALL_C); do \
+		obj=$(1).$$(basename $$src .c).part.o; \
+		$(CC) $(CFLAGS) $(COVFLAGS) $(IMG_CFLAGS) $(2) -c $$src -o $$obj; \
+		objs="$$objs $$obj"; \
+	done; \
+	if [ $(words $(IMG_ALL_C)) = 1 ]; then mv $$objs $(1); \
+	else ld -r -o $(1) $$objs; rm -f $$objs; fi
+endef
 
 # the driver includes <linux/percpu_ida.h>: whatever the image's header is
 # called, the overlay offers it under that name too
 ALIAS_HEADER = [ "$(IMG_HNAME)" = percpu_ida.h ] || \
 	cp $(IMG_OVER)/linux/$(IMG_HNAME) $(IMG_OVER)/linux/percpu_ida.h
-# the driver needs the 3.14+ API
-IMG_DRIVER := $(if $(filter 314,$(IMG_GEN)),$(IMG_DIR)/tagblk.o $(IMG_DIR)/tagblk_glue.o,)
+# the driver needs percpu_ida's 3.14+ API
+IMG_DRIVER := $(if $(IMG_API),,$(if $(filter 314,$(IMG_GEN)),$(IMG_DIR)/tagblk.o $(IMG_DIR)/tagblk_glue.o,))
 
 image: $(BUILD)/images/$(IMG).so
 
@@ -148,14 +172,14 @@ $(IMG_DIR)/tagblk.o: $(DRIVER_SRCS) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS) 
 	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -MP -c $< -o $@
 
 ifdef IMG_PATCH
-$(IMG_C): $(IMG_SRC) $(IMG_HDR) $(IMG_PATCH)
+$(IMG_C): $(IMG_SRC) $(IMG_LIBS) $(IMG_HDR) $(IMG_PATCH)
 	@echo "  PATCH   $(notdir $(IMG_PATCH))"
 	$(Q)rm -rf $(IMG_TREE) && mkdir -p $(IMG_TREE)/lib $(IMG_OVER)/linux
-	$(Q)cp $(IMG_SRC) $(IMG_C) && cp $(IMG_HDR) $(IMG_OVER)/linux/$(IMG_HNAME)
+	$(Q)cp $(IMG_SRC) $(IMG_LIBS) $(IMG_TREE)/lib/ && cp $(IMG_HDR) $(IMG_OVER)/linux/$(IMG_HNAME)
 	$(Q)patch -s -p1 --no-backup-if-mismatch -d $(IMG_TREE) < $(abspath $(IMG_PATCH))
 	$(Q)$(ALIAS_HEADER)
 
-$(IMG_OVER)/linux/$(IMG_HNAME): $(IMG_C)
+$(IMG_OVER)/linux/$(IMG_HNAME) $(IMG_LIB_C): $(IMG_C)
 else
 $(IMG_OVER)/linux/$(IMG_HNAME): $(IMG_HDR)
 	@mkdir -p $(dir $@)
@@ -163,9 +187,9 @@ $(IMG_OVER)/linux/$(IMG_HNAME): $(IMG_HDR)
 	$(Q)$(ALIAS_HEADER)
 endif
 
-$(IMG_DIR)/alloc.o: $(IMG_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
-	@echo "  CC      $(IMG_C)"
-	$(Q)$(CC) $(CFLAGS) $(COVFLAGS) $(IMG_CFLAGS) -MMD -MP -c $(IMG_C) -o $@
+$(IMG_DIR)/alloc.o: $(IMG_ALL_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS) $(KPORT_HDRS)
+	@echo "  CC      $(IMG_ALL_C)"
+	$(Q)$(call compile_alloc,$@,)
 
 # The deterministic engine's copy: plain loads and stores instrumented by
 # GCC's ThreadSanitizer pass, answered by shims/memtrace.c rather than libtsan
@@ -174,9 +198,9 @@ $(IMG_DIR)/alloc.o: $(IMG_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
 MEMTRACE := $(if $(filter thread address,$(SAN)),,-fsanitize=thread -U__SANITIZE_THREAD__ \
 	    --param tsan-instrument-func-entry-exit=0 --param tsan-distinguish-volatile=1)
 
-$(IMG_DIR)/alloc_det.o: $(IMG_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
-	@echo "  CC      $(IMG_C) [det copy]"
-	$(Q)$(CC) $(CFLAGS) $(COVFLAGS) $(IMG_CFLAGS) $(MEMTRACE) -c $(IMG_C) -o $@.tmp
+$(IMG_DIR)/alloc_det.o: $(IMG_ALL_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS) $(KPORT_HDRS)
+	@echo "  CC      $(IMG_ALL_C) [det copy]"
+	$(Q)$(call compile_alloc,$@.tmp,$(MEMTRACE))
 	$(Q)nm --defined-only -g $@.tmp | awk '{ print $$3 " det_" $$3 }' > $@.syms
 	$(Q)printf 'memcpy shim_det_memcpy\nmemmove shim_det_memmove\nmemset shim_det_memset\n' >> $@.syms
 	$(Q)objcopy --redefine-syms=$@.syms $@.tmp $@

@@ -16,6 +16,9 @@ from torture.errors import Unsupported
 from torture.kernel import Kernel
 
 ALLOCATORS = sorted(images.allocators())
+# percpu_ida's own images: what its contract (steals, spills, sizes) binds
+PERCPU_ALLOCATORS = sorted(images.percpu_allocators())
+DEFAULT_ALLOCATOR = "percpu_ida" if "percpu_ida" in ALLOCATORS else PERCPU_ALLOCATORS[0]
 
 # hypothesis profiles: `ci` (the default in make test) and `thorough`
 settings.register_profile("ci", max_examples=15, stateful_step_count=30, deadline=None,
@@ -30,7 +33,7 @@ def make_kernel() -> Iterator[Callable[..., Kernel]]:
     """Boot kernels for a test; each is closed (and its sleepers woken) after."""
     made: list[Kernel] = []
 
-    def boot(allocator: str = ALLOCATORS[0], nr_cpus: int = 2) -> Kernel:
+    def boot(allocator: str = DEFAULT_ALLOCATOR, nr_cpus: int = 2) -> Kernel:
         k = Kernel(allocator, nr_cpus)
         made.append(k)
         return k
@@ -42,6 +45,11 @@ def make_kernel() -> Iterator[Callable[..., Kernel]]:
 
 @pytest.fixture(params=ALLOCATORS)
 def allocator(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(params=PERCPU_ALLOCATORS)
+def percpu_allocator(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 

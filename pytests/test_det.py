@@ -44,12 +44,13 @@ from torture.scenario import (
 # mutants that scribble outside their arrays: a crash verdict here, the
 # sanitizer's own report (which ends the process) under ASan and TSan
 CORRUPTS_MEMORY = {"broken_refill_batch", "broken_spill_no_recheck", "broken_v1_pop",
-                   "broken_v1_push"}
+                   "broken_v1_push", "broken_ida_mag_steal_nolock"}
 corrupting = pytest.mark.skipif(
     sanitizers.current() in ("address", "thread"),
     reason="a memory-corrupting mutant: the sanitizer reports it (test_sanitizers.py)")
 
 CORRECT = sorted(images.CORRECT)
+EVERY = sorted({**images.CORRECT, **images.BASELINES})  # with the baselines
 DESIGNS = ["percpu_ida", "percpu_ida_v1"]
 MUTANTS = sorted(set(images.BROKEN) | set(images.INTERLEAVING_ONLY))
 A, R = alloc(), alloc("running")
@@ -62,7 +63,7 @@ def allocs(o: Outcome, fiber: int) -> list[int]:
 
 # ---- the engine ----
 
-@pytest.mark.parametrize("allocator", CORRECT)
+@pytest.mark.parametrize("allocator", EVERY)
 def test_suite_passes(allocator: str) -> None:
     assert det_suite.run_suite(allocator) is None
 

@@ -16,10 +16,11 @@ from torture.scenario import Scenario
 from torture.shrink import hypothesis_shrink, shrink
 
 CORRECT = sorted(images.CORRECT)
+EVERY = sorted({**images.CORRECT, **images.BASELINES})  # with the baselines
 EXAMPLES = settings.default.max_examples * 6
 
 
-@pytest.mark.parametrize("allocator", CORRECT)
+@pytest.mark.parametrize("allocator", EVERY)
 def test_any_scenario_under_any_interleaving(allocator: str) -> None:
     @settings(max_examples=EXAMPLES)
     @given(scenarios(), decision_lists())

@@ -12,6 +12,10 @@ from torture import images, runner
     ("percpu_ida", 5),        # no hook: the dead CPU keeps them until a thief comes
     ("percpu_ida_v1", 5),
     ("percpu_ida_cpuhp", 0),  # CPU_DEAD notifier: back on the global stack at once
+    ("ida_mag", 5),           # the magazines stay until another CPU empties them
+    ("ida_tags", 0),          # the baselines without per-cpu caches strand nothing
+    ("sbitmap_tags", 0),
+    ("tag_freelist", 0),
 ])
 def test_tags_parked_on_an_offline_cpu_are_recovered(make_kernel, allocator, stranded):
     k = make_kernel(allocator, nr_cpus=3)

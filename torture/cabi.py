@@ -33,6 +33,32 @@ class HkReport(ctypes.Structure):
     ]
 
 
+BENCH_BUCKETS = 336  # shims/harness/bench_run.c
+
+
+class HkBenchParams(ctypes.Structure):
+    _fields_ = [
+        ("pool", ctypes.c_void_p),
+        ("reference", ctypes.c_int),
+        ("workload", ctypes.c_int),
+        ("nr_threads", ctypes.c_int),
+        ("burst", ctypes.c_int),
+        ("sample_shift", ctypes.c_int),
+        ("duration_us", ctypes.c_long),
+        ("join_timeout_ms", ctypes.c_long),
+    ]
+
+
+class HkBenchResult(ctypes.Structure):
+    _fields_ = [
+        ("pairs", ctypes.c_long),
+        ("enospc", ctypes.c_long),
+        ("ns", ctypes.c_long),
+        ("failed", ctypes.c_long),
+        ("hist", ctypes.c_long * BENCH_BUCKETS),
+    ]
+
+
 class HkMemStats(ctypes.Structure):
     _fields_ = [
         (name, ctypes.c_long)
@@ -247,6 +273,10 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_torture_history_attach": (ctypes.c_int, [ctypes.c_char_p]),
     "hk_bench_fastpath": (ctypes.c_double, [ctypes.c_void_p, ctypes.c_long]),
     "hk_bench_reference": (ctypes.c_double, [ctypes.c_long]),
+    "hk_bench_run": (
+        ctypes.c_int, [ctypes.POINTER(HkBenchParams), ctypes.POINTER(HkBenchResult)],
+    ),
+    "hk_bench_ticks_per_us": (ctypes.c_double, []),
     "hk_det_explore": (
         ctypes.c_int,
         [ctypes.POINTER(HkDetScenario), ctypes.POINTER(HkDetConfig), ctypes.POINTER(HkDetResult)],

@@ -1,16 +1,14 @@
-"""Command line: `python -m torture {run,build,list,bench-fastpath,fault,explore}`."""
+"""Command line: `python -m torture {run,build,list,bench,bench-fastpath,fault,explore}`."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import fields
 from pathlib import Path
 
-from torture import explore_cli, fault_scripts, images, report, runner
+from torture import bench_cli, explore_cli, fault_scripts, images, report, runner
 from torture.errors import HarnessError, InvalidArgument
-from torture.kernel import Kernel
 
 
 def _add_run(sub: argparse._SubParsersAction) -> None:
@@ -50,7 +48,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    specs = list(images.CORRECT.values()) + list(images.BROKEN.values())
+    specs = [*images.CORRECT.values(), *images.BASELINES.values(), *images.BROKEN.values()]
     dropin = images.dropin_spec()
     if dropin:
         specs.append(dropin)
@@ -67,22 +65,6 @@ def _cmd_list(args: argparse.Namespace) -> int:
         print(f"{spec.name:24s} BROKEN: {spec.about} (expect: {spec.expect})")
     for spec in images.INTERLEAVING_ONLY.values():
         print(f"{spec.name:24s} BROKEN, for the deterministic engine: {spec.about}")
-    return 0
-
-
-def _cmd_bench_fastpath(args: argparse.Namespace) -> int:
-    """Rounds alternate between the allocator and the reference, so both see the
-    same machine; the best round of each is compared."""
-    os.sched_setaffinity(0, {0})
-    print(f"{'allocator':16s} {'ns/pair':>8s} {'reference':>10s} {'ratio':>6s}  (goal <= 2.0x)")
-    for spec in images.allocators().values():
-        with Kernel(spec.name, 1) as k:
-            pool = k.pool(1024)
-            best, ref = float("inf"), float("inf")
-            for _ in range(args.rounds):
-                best = min(best, k.lib.hk_bench_fastpath(pool._ptr, args.iters))
-                ref = min(ref, k.lib.hk_bench_reference(args.iters))
-            print(f"{spec.name:16s} {best:8.2f} {ref:10.2f} {best / ref:6.2f}x")
     return 0
 
 
@@ -111,11 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     build = sub.add_parser("build", help="build every kernel image (make does the work)")
     build.add_argument("--san", choices=images.SANITIZERS, help="sanitized build")
     sub.add_parser("list", help="the allocator images there are")
-    bench = sub.add_parser("bench-fastpath",
-                           help="one alloc+free pair on the fast path against a per-cpu "
-                                "spinlock stack, measured in the same run")
-    bench.add_argument("--iters", type=int, default=500_000, help="pairs per round")
-    bench.add_argument("--rounds", type=int, default=21, help="rounds of each, alternating")
+    bench_cli.add_parsers(sub)
     fault = sub.add_parser("fault", help="a ready fault-injection scenario (`fault list`)")
     fault.add_argument("name", help="the scenario, or `list`")
     fault.add_argument("--torture_type", default="percpu_ida", help="allocator image")
@@ -123,8 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     explore_cli.add_parser(sub)
     args = parser.parse_args(argv)
     handlers = {"run": _cmd_run, "build": _cmd_build, "list": _cmd_list,
-                "bench-fastpath": _cmd_bench_fastpath, "fault": _cmd_fault,
-                "explore": explore_cli.cmd}
+                "bench": bench_cli.cmd_bench, "bench-fastpath": bench_cli.cmd_fastpath,
+                "fault": _cmd_fault, "explore": explore_cli.cmd}
     try:
         return handlers[args.cmd](args)
     except HarnessError as e:

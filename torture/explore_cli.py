@@ -75,7 +75,7 @@ def cmd(args: argparse.Namespace) -> int:
         raise InvalidArgument(f"unknown scenario {args.scenario!r}: one of "
                               f"{', '.join(det_suite.SCENARIOS)}")
     if args.strategy == "suite" and args.replay is None:
-        plan = list(det_suite.suite(args.seed))
+        plan = list(det_suite.suite(args.seed, args.allocator))
     else:
         plan = [(args.scenario, det_suite.SCENARIOS[args.scenario](),
                  det_suite.Budget(_strategy(args), args.memory))]

@@ -7,6 +7,7 @@ inputs.  A drop-in image comes from PERCPU_IDA_SRC / PERCPU_IDA_H.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import subprocess
@@ -33,6 +34,22 @@ class ImageSpec:
     patch: Path | None = None
     expect: str | None = None  # for a broken variant: the failure it must produce
     about: str = ""
+    api: str = "percpu_ida"  # the prefix of the entry points
+    libs: tuple[Path, ...] = ()  # library sources under a baseline
+
+    @property
+    def percpu_ida(self) -> bool:
+        """percpu_ida itself (any design), not a baseline behind its interface."""
+        return self.api == "percpu_ida"
+
+    @property
+    def has_driver(self) -> bool:
+        """tagblk is built in: it needs percpu_ida's 3.14+ API."""
+        return self.percpu_ida and self.gen.number >= 314
+
+    @property
+    def free_function(self) -> str:
+        return f"{self.api}_free"
 
 
 def _port(name: str, src: str, hdr: str, about: str) -> ImageSpec:
@@ -50,11 +67,35 @@ PORTS = {
 }
 
 
+def _baseline(name: str, src: str, hdr: str, libs: tuple[str, ...], about: str) -> ImageSpec:
+    return ImageSpec(
+        name, PORT / "lib" / src, PORT / "include/linux" / hdr,
+        generation.Generation(314, None, None), about=about, api=name,
+        libs=tuple(PORT / "lib" / lib for lib in libs),
+    )
+
+
+# What percpu_ida is measured against (spec/baselines.md), each behind the
+# same interface (<linux/tag_pool.h>).
+BASELINES = {
+    spec.name: spec for spec in [
+        _baseline("ida_tags", "ida_tags.c", "ida_tags.h", ("ida.c", "test_ida.c"),
+                  "baseline: the 2013 ida under one spinlock"),
+        _baseline("ida_mag", "ida_magazine.c", "ida_magazine.h", ("ida.c", "test_ida.c"),
+                  "baseline: ida behind per-cpu magazines and a depot"),
+        _baseline("sbitmap_tags", "sbitmap_tags.c", "sbitmap_tags.h", ("sbitmap.c",),
+                  "baseline: sbitmap_queue, as blk-mq uses it"),
+        _baseline("tag_freelist", "tag_freelist.c", "tag_freelist.h", (),
+                  "baseline: one locked stack of free tags"),
+    ]
+}
+
+
 def _patched(name: str, base: str, patch: Path, expect: str | None = None) -> ImageSpec:
-    """A port with a patch on it; the patch's first line says what it does."""
-    spec = PORTS[base]
+    """An allocator with a patch on it; the patch's first line says what it does."""
     about = patch.read_text().split("\n", 1)[0].lstrip("# ").strip() if patch.exists() else ""
-    return ImageSpec(name, spec.source, spec.header, spec.gen, patch, expect, about)
+    spec = {**PORTS, **BASELINES}[base]
+    return dataclasses.replace(spec, name=name, patch=patch, expect=expect, about=about)
 
 
 CORRECT = {
@@ -87,6 +128,14 @@ BROKEN = {
          "crash|out of range|double allocation|conservation|sanitizer"),
         ("broken_v1_push", "percpu_ida_v1", "v1-push-ignores-stealing",
          "crash|out of range|double allocation|conservation|sanitizer"),
+        # the baselines' own bugs, caught by the same checks
+        ("broken_sbitmap_no_fold", "sbitmap_tags", "sbitmap-no-deferred-fold",
+         "availability|stall"),
+        ("broken_freelist_no_wake", "tag_freelist", "freelist-no-wake", "stall"),
+        ("broken_ida_mag_steal_nolock", "ida_mag", "ida-mag-steal-without-lock",
+         "crash|out of range|double allocation|conservation|not allocated|sanitizer"),
+        ("broken_ida_tags_free_nolock", "ida_tags", "ida-tags-free-without-lock",
+         "crash|out of range|double allocation|conservation|not allocated|sanitizer"),
     ]
 }
 
@@ -101,6 +150,7 @@ INTERLEAVING_ONLY = {
         ("broken_steal_count_early", "percpu_ida", "steal-count-before-lock"),
         ("broken_wake_before_bit", "percpu_ida", "wake-before-bit"),
         ("broken_v1_steal_early", "percpu_ida_v1", "v1-steal-releases-early"),
+        ("broken_sbitmap_wake_early", "sbitmap_tags", "sbitmap-wake-before-clear"),
     ]
 }
 
@@ -131,7 +181,12 @@ def dropin(src: str | None, hdr: str | None, gen: str | None = None) -> ImageSpe
 def allocators() -> dict[str, ImageSpec]:
     """Every allocator the suites run on: the drop-in alone when one is set."""
     spec = dropin_spec()
-    return {spec.name: spec} if spec else dict(CORRECT)
+    return {spec.name: spec} if spec else {**CORRECT, **BASELINES}
+
+
+def percpu_allocators() -> dict[str, ImageSpec]:
+    """The percpu_ida images among allocators(): what its own contract binds."""
+    return {name: spec for name, spec in allocators().items() if spec.percpu_ida}
 
 
 def lookup(name: str) -> ImageSpec:
@@ -141,7 +196,7 @@ def lookup(name: str) -> ImageSpec:
         if spec is None:
             raise UnknownAllocator("allocator 'dropin' needs PERCPU_IDA_SRC and PERCPU_IDA_H")
         return spec
-    table = {**CORRECT, **BROKEN, **INTERLEAVING_ONLY}
+    table = {**CORRECT, **BASELINES, **BROKEN, **INTERLEAVING_ONLY}
     spec = dropin_spec()
     if spec:
         table[spec.name] = spec
@@ -198,6 +253,10 @@ def build(spec: ImageSpec, san: str | None = None) -> Path:
         ]
         if spec.patch:
             args.append(f"IMG_PATCH={spec.patch}")
+        if not spec.percpu_ida:
+            args.append(f"IMG_API={spec.api}")
+        if spec.libs:
+            args.append("IMG_LIBS=" + " ".join(str(lib) for lib in spec.libs))
         _make(args, san, coverage(spec))
         _built.add((spec.name, san))
     return out

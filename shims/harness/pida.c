@@ -5,6 +5,9 @@
  *   PIDA_GEN 313: adds __percpu_ida_init, for_each_free, free_tags
  *   PIDA_GEN 314: alloc takes a task state
  * PIDA_HEADER names the header the allocator was built with.
+ *
+ * A baseline allocator (<linux/tag_pool.h>) has the 3.14 interface under its
+ * own name: TAG_POOL names it, and the POOL_* names below follow.
  */
 #include <linux/kernel.h>
 #include <linux/sched.h>
@@ -18,8 +21,35 @@
 #define PIDA_GEN 314
 #endif
 
+#define __POOL_NAME(a, b)	a##b
+#define POOL_NAME(a, b)		__POOL_NAME(a, b)
+
+#ifdef TAG_POOL
+#define POOL_T			struct TAG_POOL
+#define POOL_FN(fn)		POOL_NAME(TAG_POOL, _##fn)
+#define POOL_INIT_SIZED		POOL_FN(init)
+#define POOL_INIT(p, n)		POOL_FN(init)(p, n, 0, 0)
+#else
+#define POOL_T			struct percpu_ida
+#define POOL_FN(fn)		POOL_NAME(percpu_ida_, fn)
+#define POOL_INIT_SIZED		__percpu_ida_init
+#define POOL_INIT(p, n)		percpu_ida_init(p, n)
+#endif
+#define POOL_ALLOC		POOL_FN(alloc)
+#define POOL_FREE		POOL_FN(free)
+/* the entry points fail_function can fail: their link-time wrappers */
+#define POOL_WRAPPED_INIT	POOL_NAME(__wrap_, POOL_FAILABLE_INIT)
+#define POOL_REAL_INIT		POOL_NAME(__real_, POOL_FAILABLE_INIT)
+#if PIDA_GEN >= 313 || defined(TAG_POOL)
+#define POOL_FAILABLE_INIT	POOL_INIT_SIZED
+#else
+#define POOL_FAILABLE_INIT	percpu_ida_init
+#endif
+/* the instrumented copy of the allocator (see the Makefile and memtrace.c) */
+#define POOL_DET(fn)		POOL_NAME(det_, fn)
+
 struct hk_pool {
-	struct percpu_ida ida;
+	POOL_T ida;
 	unsigned long nr_tags;
 };
 
@@ -47,13 +77,13 @@ SHIM_EXPORT int hk_generation(void)
  * without the allocator's source being touched.
  */
 #if PIDA_GEN >= 314
-int __real_percpu_ida_alloc(struct percpu_ida *pool, int state);
+int POOL_NAME(__real_, POOL_ALLOC)(POOL_T *pool, int state);
 
-int __wrap_percpu_ida_alloc(struct percpu_ida *pool, int state)
+int POOL_NAME(__wrap_, POOL_ALLOC)(POOL_T *pool, int state)
 {
-	long err = shim_fail_function("percpu_ida_alloc");
+	long err = shim_fail_function(__stringify(POOL_ALLOC));
 
-	return err ? err : __real_percpu_ida_alloc(pool, state);
+	return err ? err : POOL_NAME(__real_, POOL_ALLOC)(pool, state);
 }
 #else
 int __real_percpu_ida_alloc(struct percpu_ida *pool, gfp_t gfp);
@@ -66,17 +96,16 @@ int __wrap_percpu_ida_alloc(struct percpu_ida *pool, gfp_t gfp)
 }
 #endif
 
-#if PIDA_GEN >= 313
-int __real___percpu_ida_init(struct percpu_ida *pool, unsigned long nr_tags,
-			     unsigned long max_size, unsigned long batch_size);
+#if PIDA_GEN >= 313 || defined(TAG_POOL)
+int POOL_REAL_INIT(POOL_T *pool, unsigned long nr_tags,
+		   unsigned long max_size, unsigned long batch_size);
 
-int __wrap___percpu_ida_init(struct percpu_ida *pool, unsigned long nr_tags,
-			     unsigned long max_size, unsigned long batch_size)
+int POOL_WRAPPED_INIT(POOL_T *pool, unsigned long nr_tags,
+		      unsigned long max_size, unsigned long batch_size)
 {
-	long err = shim_fail_function("__percpu_ida_init");
+	long err = shim_fail_function(__stringify(POOL_FAILABLE_INIT));
 
-	return err ? err : __real___percpu_ida_init(pool, nr_tags, max_size,
-						     batch_size);
+	return err ? err : POOL_REAL_INIT(pool, nr_tags, max_size, batch_size);
 }
 #else
 int __real_percpu_ida_init(struct percpu_ida *pool, unsigned long nr_tags);
@@ -94,8 +123,8 @@ int __wrap_percpu_ida_init(struct percpu_ida *pool, unsigned long nr_tags)
  * symbols renamed (see the Makefile and memtrace.c): what the deterministic
  * engine runs when plain loads and stores are to be scheduling points.
  */
-__typeof__(percpu_ida_alloc) det_percpu_ida_alloc;
-__typeof__(percpu_ida_free) det_percpu_ida_free;
+__typeof__(POOL_ALLOC) POOL_DET(POOL_ALLOC);
+__typeof__(POOL_FREE) POOL_DET(POOL_FREE);
 
 long hk_alloc_tag(struct hk_pool *pool, int state)
 {
@@ -107,19 +136,19 @@ long hk_alloc_tag(struct hk_pool *pool, int state)
 #endif
 
 	if (unlikely(shim_det_memory)) {
-		long err = shim_fail_function("percpu_ida_alloc");
+		long err = shim_fail_function(__stringify(POOL_ALLOC));
 
-		return err ? err : det_percpu_ida_alloc(&pool->ida, state_arg);
+		return err ? err : POOL_DET(POOL_ALLOC)(&pool->ida, state_arg);
 	}
-	return percpu_ida_alloc(&pool->ida, state_arg);
+	return POOL_ALLOC(&pool->ida, state_arg);
 }
 
 void hk_free_tag(struct hk_pool *pool, unsigned int tag)
 {
 	if (unlikely(shim_det_memory))
-		det_percpu_ida_free(&pool->ida, tag);
+		POOL_DET(POOL_FREE)(&pool->ida, tag);
 	else
-		percpu_ida_free(&pool->ida, tag);
+		POOL_FREE(&pool->ida, tag);
 }
 
 unsigned long hk_pool_nr_tags(struct hk_pool *pool)
@@ -139,7 +168,7 @@ static int collect_tag(unsigned int tag, void *data)
 	return op->a && op->count >= op->a;
 }
 
-__typeof__(percpu_ida_for_each_free) det_percpu_ida_for_each_free;
+__typeof__(POOL_FN(for_each_free)) POOL_DET(POOL_FN(for_each_free));
 
 /* percpu_ida_for_each_free() from kernel context: the count, tags in @buf. */
 long hk_pool_walk(struct hk_pool *pool, unsigned int *buf, long cap)
@@ -148,18 +177,19 @@ long hk_pool_walk(struct hk_pool *pool, unsigned int *buf, long cap)
 	int err;
 
 	err = unlikely(shim_det_memory) ?
-	      det_percpu_ida_for_each_free(&pool->ida, collect_tag, &op) :
-	      percpu_ida_for_each_free(&pool->ida, collect_tag, &op);
+	      POOL_DET(POOL_FN(for_each_free))(&pool->ida, collect_tag, &op) :
+	      POOL_FN(for_each_free)(&pool->ida, collect_tag, &op);
 	return err ? err : op.count;
 }
 
-__typeof__(percpu_ida_free_tags) det_percpu_ida_free_tags;
+__typeof__(POOL_FN(free_tags)) POOL_DET(POOL_FN(free_tags));
 
 /* percpu_ida_free_tags() from kernel context (@cpu == nr_cpu_ids: global). */
 long hk_pool_free_tags(struct hk_pool *pool, int cpu)
 {
-	return unlikely(shim_det_memory) ? det_percpu_ida_free_tags(&pool->ida, cpu) :
-	       percpu_ida_free_tags(&pool->ida, cpu);
+	return unlikely(shim_det_memory) ?
+	       POOL_DET(POOL_FN(free_tags))(&pool->ida, cpu) :
+	       POOL_FN(free_tags)(&pool->ida, cpu);
 }
 #else
 long hk_pool_walk(struct hk_pool *pool, unsigned int *buf, long cap)
@@ -182,9 +212,9 @@ static long pool_op(void *arg)
 	case HK_OP_INIT:
 #if PIDA_GEN >= 313
 		if (op->b > 0)
-			return __percpu_ida_init(&pool->ida, op->a, op->b, op->c);
+			return POOL_INIT_SIZED(&pool->ida, op->a, op->b, op->c);
 #endif
-		return percpu_ida_init(&pool->ida, op->a);
+		return POOL_INIT(&pool->ida, op->a);
 	case HK_OP_ALLOC:
 		return hk_alloc_tag(pool, op->a);
 	case HK_OP_FREE:
@@ -193,12 +223,12 @@ static long pool_op(void *arg)
 #if PIDA_GEN >= 313
 	case HK_OP_FOR_EACH_FREE:
 		op->count = 0;
-		return percpu_ida_for_each_free(&pool->ida, collect_tag, op);
+		return POOL_FN(for_each_free)(&pool->ida, collect_tag, op);
 	case HK_OP_FREE_TAGS:
-		return percpu_ida_free_tags(&pool->ida, op->a);
+		return POOL_FN(free_tags)(&pool->ida, op->a);
 #endif
 	case HK_OP_DESTROY:
-		percpu_ida_destroy(&pool->ida);
+		POOL_FN(destroy)(&pool->ida);
 		return 0;
 	}
 	return -EOPNOTSUPP;
@@ -206,7 +236,7 @@ static long pool_op(void *arg)
 
 SHIM_EXPORT struct hk_pool *hk_pool_new(unsigned long nr_tags)
 {
-	/* struct percpu_ida has a cacheline-aligned part: honour it */
+	/* the pool may have a cacheline-aligned part: honour it */
 	size_t size = ALIGN(sizeof(struct hk_pool), __alignof__(struct hk_pool));
 	struct hk_pool *pool = aligned_alloc(__alignof__(struct hk_pool), size);
 

@@ -401,6 +401,14 @@ struct st_entry {
 	long (*fn)(long arg);
 };
 
+/* kernel_port/lib/test_ida.c, linked into the images that have an ida */
+long test_ida(long remove_unallocated) __weak;
+
+static long st_test_ida(long arg)
+{
+	return test_ida ? test_ida(arg) : -EOPNOTSUPP;
+}
+
 static const struct st_entry st_table[] = {
 	{ "wake_before_schedule", st_wake_before_schedule },
 	{ "wait_cond", st_wait_cond },
@@ -431,6 +439,7 @@ static const struct st_entry st_table[] = {
 	{ "count", st_count },
 	{ "count_read", st_count_read },
 	{ "context", st_context },
+	{ "test_ida", st_test_ida },
 };
 
 struct st_call {

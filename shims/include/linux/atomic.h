@@ -56,6 +56,10 @@ static inline void pfx##_and(vtype i, atype *v)				\
 	shim_sched_point(SP_ATOMIC, v);					\
 	__atomic_fetch_and(&v->counter, i, __ATOMIC_RELAXED);		\
 }									\
+static inline void pfx##_andnot(vtype i, atype *v)			\
+{									\
+	pfx##_and(~i, v);						\
+}									\
 static inline void pfx##_or(vtype i, atype *v)				\
 {									\
 	shim_sched_point(SP_ATOMIC, v);					\
@@ -90,6 +94,10 @@ static inline vtype pfx##_fetch_and(vtype i, atype *v)			\
 {									\
 	shim_sched_point(SP_ATOMIC, v);					\
 	return __atomic_fetch_and(&v->counter, i, __ATOMIC_SEQ_CST);	\
+}									\
+static inline vtype pfx##_fetch_andnot(vtype i, atype *v)		\
+{									\
+	return pfx##_fetch_and(~i, v);					\
 }									\
 static inline vtype pfx##_inc_return(atype *v)				\
 {									\
