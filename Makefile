@@ -40,7 +40,7 @@ DURATION     ?= 30
 V            ?= 0
 Q            := $(if $(filter 1,$(V)),,@)
 
-.PHONY: all build venv test torture bench-fastpath bench-instructions coverage lint help clean image runtime
+.PHONY: all build venv test torture bench bench-fastpath bench-instructions coverage lint help clean image runtime
 
 all: build
 
@@ -49,6 +49,8 @@ help:
 	@echo "make test            run the pytest suites"
 	@echo "make torture         torture TORTURE_TYPE (default $(TORTURE_TYPE)) for DURATION s (default $(DURATION));"
 	@echo "                     ARGS='--nr_cpus 4 --seed 42 ...' passes flags (python -m torture run --help)"
+	@echo "make bench           every allocator, workload and thread count: table, JSON and PNGs in"
+	@echo "                     bench/results/ (BENCH_ARGS='--threads 1,2 --duration 0.3 ...')"
 	@echo "make bench-fastpath  percpu_ida fast path against a per-cpu spinlock stack, same run"
 	@echo "make bench-instructions  instructions per fast-path pair, counted by callgrind"
 	@echo "make coverage        the suite over gcov builds: HTML + Cobertura XML, every miss explained"
@@ -78,6 +80,9 @@ test: build
 
 torture: build
 	$(PY) -m torture run --torture_type $(TORTURE_TYPE) --duration $(DURATION) $(ARGS)
+
+bench: build
+	$(PY) -m torture bench $(BENCH_ARGS)
 
 bench-fastpath: build
 	$(PY) -m torture bench-fastpath

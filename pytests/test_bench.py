@@ -77,6 +77,14 @@ def test_histogram_buckets_match_the_c_side():
     assert lows == sorted(lows)
 
 
+@pytest.mark.parametrize("allocator", ["percpu_ida", "ida_mag"])
+def test_the_steal_path_is_timed_where_it_steals(allocator):
+    """Only the tags vCPU 1 parked are free: vCPU 0's first alloc must take
+    them, and the loop checks every round got all of them back."""
+    steal, local = bench.steal_path(allocator, rounds=1, iters=50)
+    assert steal > 0 and local > 0
+
+
 def test_a_workload_that_deadlocks_is_reported_not_waited_for():
     """One thread bursting 64 sleeping allocs from 16 tags waits for itself."""
     point = bench.Point("tag_freelist", "burst", "tiny", 16, 1)
@@ -105,12 +113,15 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_writes_the_table_json_and_plots(tmp_path):
     out = cli("bench", "--allocators", "percpu_ida,ida_tags", "--workloads", "local",
               "--threads", "1,2", "--duration", "0.02", "--rounds", "1",
-              "--fastpath-rounds", "1", "--out", str(tmp_path), "--tag", "t")
+              "--fastpath-rounds", "1", "--steal-rounds", "1", "--out", str(tmp_path),
+              "--tag", "t")
     assert out.returncode == 0, out.stderr
     assert "local / large tag space" in out.stdout and "goals" in out.stdout
     assert "percpu_ida / ida_tags" in out.stdout
     assert "[100%]" in out.stderr  # the progress bar, as a CI log shows it
+    assert "steal path" in out.stdout
     data = json.loads((tmp_path / "t.json").read_text())
+    assert set(data["steal_path_ns"]) == {"percpu_ida", "ida_tags"}
     assert data["machine"]["cores"] >= 1
     assert {p["allocator"] for p in data["points"]} == {
         "percpu_ida", "ida_tags", "local_stack", "locked_stack"}

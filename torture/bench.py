@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import statistics
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -122,6 +123,8 @@ def percentile(hist: list[int], q: float, ticks_per_ns: float) -> float:
 def plan(cfg: Config) -> list[Point]:
     """Every point of one round: references first, at each thread count."""
     points = [Point(ref, "local", "-", 64, t) for t in cfg.threads for ref in REFERENCES]
+    if "cross" in cfg.workloads:  # the hand-off alone, no allocator: the floor of "cross"
+        points += [Point("local_stack", "cross", "-", 64, t) for t in cfg.threads]
     for alloc in cfg.allocators:
         for workload in cfg.workloads:
             for space in cfg.spaces:
@@ -263,3 +266,24 @@ def fastpath(allocator: str, rounds: int, iters: int) -> tuple[float, float]:
     if best < 0:
         raise HarnessError(f"{allocator}: the fast-path loop failed")
     return best, ref
+
+
+STEAL_TAGS = 16  # parked on vCPU 1: under every allocator's per-CPU capacity
+
+
+def steal_path(allocator: str, rounds: int = 5, iters: int = 2000) -> tuple[float, float]:
+    """ns of the alloc on vCPU 0 that must take the tags vCPU 1 parked (the
+    only free ones), and of the alloc after it, served locally: medians of
+    @rounds, on a pool of exactly STEAL_TAGS tags."""
+    out = (ctypes.c_double * 2)()
+    steals, locals_ = [], []
+    with Kernel(allocator, 2) as k:
+        ticks_per_ns = k.lib.hk_bench_ticks_per_us() / 1000
+        pool = k.pool(STEAL_TAGS)
+        for _ in range(rounds):
+            rc = k.lib.hk_bench_steal(pool._ptr, STEAL_TAGS, iters, out)
+            if rc:
+                raise HarnessError(f"{allocator}: the steal loop failed ({rc})")
+            steals.append(out[0] / ticks_per_ns)
+            locals_.append(out[1] / ticks_per_ns)
+    return statistics.median(steals), statistics.median(locals_)

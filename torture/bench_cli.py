@@ -48,6 +48,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="interleaved rounds; each point keeps its median (default 3)")
     b.add_argument("--fastpath-rounds", type=int, default=11,
                    help="alternating fast-path rounds for the first goal (0: skip)")
+    b.add_argument("--steal-rounds", type=int, default=5,
+                   help="rounds of the steal-path timing (0: skip)")
     b.add_argument("--out", type=Path, default=RESULTS, help="where JSON and PNGs go")
     b.add_argument("--tag", help="file name stem (default: bench-<cores>core)")
     b.add_argument("--no-plots", action="store_true", help="skip the PNGs")
@@ -68,12 +70,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     points, ticks_per_ns = bench.run(cfg, bench.progress_bar())
     fast = (bench.fastpath("percpu_ida", args.fastpath_rounds, 500_000)
             if args.fastpath_rounds and "percpu_ida" in cfg.allocators else None)
+    steals = ({name: bench.steal_path(name, args.steal_rounds) for name in cfg.allocators}
+              if args.steal_rounds else {})
     found = bench_report.goals(points, fast)
     settings = {"allocators": cfg.allocators, "workloads": cfg.workloads,
                 "spaces": cfg.spaces, "threads": cfg.threads, "duration": cfg.duration,
                 "rounds": cfg.rounds, "burst": bench.BURST, "batch": bench.BATCH,
                 "fastpath_ns": fast}
     data = bench_report.record(points, ticks_per_ns, found, settings)
+    data["steal_path_ns"] = {name: {"steal": round(s, 1), "local": round(loc, 1)}
+                             for name, (s, loc) in steals.items()}
     stem = args.tag or f"bench-{data['machine']['cores']}core"  # type: ignore[index]
     bench_report.write_json(data, args.out / f"{stem}.json")
     if not args.no_plots:
@@ -84,6 +90,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=1))
         return 0
     print(bench_report.table(points, ticks_per_ns))
+    if steals:
+        print("\n" + bench_report.steal_table(steals))
     print("\ngoals (ratios of numbers from this run; not tests):")
     for g in found:
         print(g.line())

@@ -36,6 +36,11 @@ def throughput(points: list[Point], path: Path, title: str) -> None:
                         key=lambda p: p.threads)
         ax.plot([p.threads for p in locked], [p.ops_per_s / 1e6 for p in locked],
                 linestyle="--", color="grey", label="per-cpu spinlock (limit)")
+        handoff = sorted((p for p in refs if p.workload == workload == "cross"),
+                         key=lambda p: p.threads)
+        if handoff:
+            ax.plot([p.threads for p in handoff], [p.ops_per_s / 1e6 for p in handoff],
+                    linestyle=":", color="black", label="hand-off alone (limit)")
         ax.set_title(f"{workload} / {space} tag space")
         ax.set_xlabel("threads (pinned)")
         ax.set_ylabel("M alloc+free pairs/s")
@@ -45,7 +50,8 @@ def throughput(points: list[Point], path: Path, title: str) -> None:
         ax.grid(True, which="both", alpha=0.3)
     for ax in list(axes.flat)[len(groups):]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
+    for ax in axes.flat[:len(groups)]:
+        ax.legend(fontsize=6)
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=90)

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from torture.bench import WORKLOADS, Point, percentile, points_by
+from torture.bench import STEAL_TAGS, WORKLOADS, Point, percentile, points_by
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ class Goal:
 def _find(points: list[Point], allocator: str, workload: str = "local", space: str = "large",
           threads: int = 1) -> Point | None:
     for p in points:
-        if (p.allocator, p.threads) == (allocator, threads) and (
-                p.reference or (p.workload, p.space) == (workload, space)):
+        if (p.allocator, p.threads, p.workload) == (allocator, threads, workload) and (
+                p.reference or p.space == space):
             return p
     return None
 
@@ -76,12 +76,13 @@ def goals(points: list[Point], fastpath: tuple[float, float] | None) -> list[Goa
 
 def table(points: list[Point], ticks_per_ns: float) -> str:
     """One block per workload and tag space; a row per allocator and thread count."""
-    lines = ["limit references (alloc+free pair on this thread's own stack):",
-             f"  {'reference':14s} {'thr':>3s} {'Mops/s':>9s} {'ns/op':>8s}"]
+    lines = ["limit references (alloc+free pair on this thread's own stack; under cross,"
+             " the hand-off to the next thread alone):",
+             f"  {'reference':14s} {'workload':8s} {'thr':>3s} {'Mops/s':>9s} {'ns/op':>8s}"]
     for p in points:
         if p.reference:
-            lines.append(f"  {p.allocator:14s} {p.threads:3d} {p.ops_per_s / 1e6:9.2f} "
-                         f"{p.ns_per_op:8.2f}")
+            lines.append(f"  {p.allocator:14s} {p.workload:8s} {p.threads:3d} "
+                         f"{p.ops_per_s / 1e6:9.2f} {p.ns_per_op:8.2f}")
     head = (f"  {'allocator':14s} {'thr':>3s} {'Mops/s':>9s} {'ns/op':>8s} {'p50':>7s} "
             f"{'p99':>7s} {'p99.9':>8s} {'enospc':>8s} {'remote':>8s} {'global':>8s} "
             f"{'sleeps':>7s}")
@@ -98,6 +99,15 @@ def table(points: list[Point], ticks_per_ns: float) -> str:
                 f"{percentile(p.hist, 0.999, ticks_per_ns):8.0f} {p.enospc:8d} "
                 f"{ev.get('remote_pcpu', 0):8.1f} {ev.get('global_locks', 0):8.1f} "
                 f"{ev.get('sleeps', 0):7.2f}")
+    return "\n".join(lines)
+
+
+def steal_table(steals: dict[str, tuple[float, float]]) -> str:
+    """bench.steal_path() for each allocator."""
+    lines = [f"steal path: vCPU 1 parks all {STEAL_TAGS} tags, vCPU 0 allocates (ns, one thread):",
+             f"  {'allocator':14s} {'steal':>8s} {'next':>8s} {'ratio':>6s}"]
+    for name, (steal, local) in steals.items():
+        lines.append(f"  {name:14s} {steal:8.1f} {local:8.1f} {steal / local:5.1f}x")
     return "\n".join(lines)
 
 

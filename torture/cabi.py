@@ -277,6 +277,10 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
         ctypes.c_int, [ctypes.POINTER(HkBenchParams), ctypes.POINTER(HkBenchResult)],
     ),
     "hk_bench_ticks_per_us": (ctypes.c_double, []),
+    "hk_bench_steal": (
+        ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.c_long,
+                       ctypes.POINTER(ctypes.c_double)],
+    ),
     "hk_det_explore": (
         ctypes.c_int,
         [ctypes.POINTER(HkDetScenario), ctypes.POINTER(HkDetConfig), ctypes.POINTER(HkDetResult)],

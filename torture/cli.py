@@ -54,7 +54,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         specs.append(dropin)
     for spec in specs:
         path = images.build(spec, args.san)
-        print(f"  IMAGE   {spec.name:24s} {path.relative_to(images.ROOT)}")
+        print(f"  IMAGE   {spec.name:28s} {path.relative_to(images.ROOT)}")
     return 0
 
 

@@ -261,6 +261,23 @@ static void run_reference(struct bench_thread *bt)
 	__asm__ volatile("" : : "r"(sink));
 }
 
+/* The cross workload's floor: only the hand-off, tags made up and dropped. */
+static void run_reference_cross(struct bench_thread *bt)
+{
+	struct bench_ring *next = &threads[(bt->index + 1) % bt->p->nr_threads].ring;
+	unsigned int tag = 0;
+
+	while (!stopping()) {
+		struct bench_ring *r = &bt->ring;
+		unsigned int tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+
+		bt->pairs += tail - r->head;
+		__atomic_store_n(&r->head, tail, __ATOMIC_RELEASE);
+		if (!ring_push(next, tag++))
+			bt->pairs++;
+	}
+}
+
 static void pin_to_core(int index)
 {
 	long nr_cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -286,7 +303,10 @@ static void *bench_main(void *arg)
 		__atomic_fetch_add(&ready, 1, __ATOMIC_SEQ_CST);
 		while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
 			__builtin_ia32_pause();
-		run_reference(bt);
+		if (bt->p->workload == BW_CROSS)
+			run_reference_cross(bt);
+		else
+			run_reference(bt);
 		return NULL;
 	}
 	hk_call(bt->task, bt->index, bench_kernel, bt, &ret);
@@ -362,6 +382,8 @@ SHIM_EXPORT int hk_bench_run(const struct hk_bench_params *p,
 
 		if (p->workload == BW_CROSS && !p->reference)
 			hk_call(bt->task, i, bench_leftovers, bt, &ret);
+		else if (p->workload == BW_CROSS)
+			bt->pairs += bt->ring.tail - bt->ring.head;
 		out->pairs += bt->pairs;
 		out->enospc += bt->enospc;
 		for (int b = 0; b < BENCH_BUCKETS; b++)
@@ -379,4 +401,89 @@ SHIM_EXPORT double hk_bench_ticks_per_us(void)
 
 	usleep(20000);
 	return (double)(ticks() - t0) * 1000.0 / (double)(shim_now_ns() - n0);
+}
+
+struct steal_arg {
+	struct hk_pool *pool;
+	int nr;
+	unsigned int held[BENCH_MAX_BURST];
+	uint64_t steal_ticks, local_ticks;
+	long errors;
+};
+
+/* On the victim's vCPU: every tag back into its cache. */
+static long steal_park(void *data)
+{
+	struct steal_arg *s = data;
+
+	for (int i = 0; i < s->nr; i++)
+		hk_free_tag(s->pool, s->held[i]);
+	return 0;
+}
+
+/* On the thief's vCPU: the first alloc finds nothing local, the second does. */
+static long steal_take(void *data)
+{
+	struct steal_arg *s = data;
+	uint64_t t0 = ticks(), t1;
+	long tag = hk_alloc_tag(s->pool, TASK_RUNNING);
+
+	t1 = ticks();
+	s->steal_ticks += t1 - t0;
+	for (int i = 0; i < s->nr; i++) {
+		if (tag < 0) {
+			s->errors++;
+			return tag;
+		}
+		s->held[i] = tag;
+		t0 = ticks();
+		tag = i + 1 < s->nr ? hk_alloc_tag(s->pool, TASK_RUNNING) : 0;
+		if (i == 0)
+			s->local_ticks += ticks() - t0;
+	}
+	return 0;
+}
+
+/**
+ * hk_bench_steal() - time the alloc that must take another CPU's free tags
+ * @pool: a pool of exactly @nr tags, all free, on a kernel of 2+ vCPUs
+ * @nr: how many tags vCPU 1 parks each round (at most its cache size)
+ * @iters: rounds
+ * @out: ticks per round of the stealing alloc on vCPU 0, and of the next
+ *	 alloc there, which its own cache serves
+ *
+ * Return: 0, or a negative error.
+ */
+SHIM_EXPORT int hk_bench_steal(struct hk_pool *pool, int nr, long iters, double *out)
+{
+	struct task_struct *t = hk_task_create("bench-steal");
+	struct steal_arg *s = calloc(1, sizeof(*s));
+	long ret = 0;
+	int err = 0;
+
+	if (!s)
+		return -ENOMEM;
+	if (nr < 2 || nr > BENCH_MAX_BURST || nr_cpu_ids < 2) {
+		free(s);
+		return -EINVAL;
+	}
+	s->pool = pool;
+	s->nr = nr;
+	for (int i = 0; i < nr && !err; i++) {
+		struct hk_pool_op op = { .opcode = HK_OP_ALLOC, .pool = pool, .a = TASK_RUNNING };
+
+		err = hk_pool_op(t, 1, 0, &op, &ret) ?: (ret < 0 ? ret : 0);
+		s->held[i] = ret;
+	}
+	for (long i = 0; i < iters && !err; i++) {
+		err = hk_call(t, 1, steal_park, s, &ret) ?: ret;
+		if (!err)
+			err = hk_call(t, 0, steal_take, s, &ret) ?: ret;
+	}
+	if (!err)
+		err = hk_call(t, 1, steal_park, s, &ret) ?: ret;
+	out[0] = (double)s->steal_ticks / iters;
+	out[1] = (double)s->local_ticks / iters;
+	free(s);
+	return err;
 }
