@@ -38,8 +38,9 @@ def test_hypothesis_finds_a_lost_wakeup_and_shrinks_it() -> None:
     def deadlocks(ds: list[int]) -> bool:
         return explore("broken_queue_late", det_suite.wake_race(), Replay(ds),
                        trace=False).verdict == "deadlock"
+    # derandomized: a shrink can stop in a local minimum, so the seed is fixed
     found = find(decision_lists(max_size=40), deadlocks,
-                 settings=settings(max_examples=3000, database=None))
+                 settings=settings(max_examples=3000, database=None, derandomize=True))
     # Hypothesis shrinks shortlex: a short list of small decisions...
     assert deadlocks(found) and len(found) <= 6, found
     # ...and shrink() takes it to the fewest preemptions: two (task 1 stopped

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from torture import runner
+from torture import images, runner
 from torture.sanitizers import SANITIZERS
 
 
@@ -25,6 +25,12 @@ def campaign(monkeypatch: pytest.MonkeyPatch, san: str, allocator: str,
 @pytest.mark.parametrize("allocator", ["percpu_ida", "percpu_ida_v1"])
 def test_default_campaign_is_clean(monkeypatch, san, allocator):
     result = campaign(monkeypatch, san, allocator, 2.0)
+    assert result.success, result.reason + "\n" + "\n".join(result.reports[-40:])
+
+
+@pytest.mark.parametrize("allocator", sorted(images.BASELINES))
+def test_the_baselines_are_race_free(monkeypatch, allocator):
+    result = campaign(monkeypatch, "thread", allocator, 1.5)
     assert result.success, result.reason + "\n" + "\n".join(result.reports[-40:])
 
 

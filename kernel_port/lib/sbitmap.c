@@ -17,11 +17,7 @@
 
 static unsigned int sb_word_depth(const struct sbitmap *sb, unsigned int index)
 {
-	unsigned int bits = 1U << sb->shift;
-
-	if (index == sb->map_nr - 1 && sb->depth % bits)
-		return sb->depth % bits;
-	return bits;
+	return min(1U << sb->shift, sb->depth - (index << sb->shift));
 }
 
 /* Spread small bitmaps over at least four words, as blk-mq wants. */
