@@ -67,6 +67,12 @@ def test_which_allocators_need_memory_to_hand_out_a_tag(make_kernel, allocator, 
     assert not k.reports()
 
 
+@pytest.mark.parametrize("allocator", ["percpu_ida", "percpu_ida_v1", "ida_tags", "ida_mag",
+                                       "tag_freelist"])
+def test_every_other_allocator_wakes_a_sleeper_whenever_a_tag_is_free(make_kernel, allocator):
+    assert make_kernel(allocator).pool(64).wake_slack() == 0
+
+
 def test_magazines_trade_through_the_depot(make_kernel):
     k = make_kernel("ida_mag")
     pool = k.pool(256, None, 4)  # four tags a magazine
@@ -100,6 +106,7 @@ def test_sbitmap_wakes_sleepers_a_batch_of_frees_at_a_time(make_kernel, backgrou
     seven tags free, and is woken by the eighth free."""
     k = make_kernel("sbitmap_tags")
     pool = k.pool(64)
+    assert pool.wake_slack() == 7  # what the torture run's lost-wakeup check allows
     tags = [pool.alloc(cpu=i % 2) for i in range(64)]
     sleeper = k.task("sleeper")
     bg = background(lambda: pool.alloc(cpu=0, state=TASK_UNINTERRUPTIBLE, task=sleeper))

@@ -250,6 +250,7 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_generation": (ctypes.c_int, []),
     "hk_pool_new": (ctypes.c_void_p, [ctypes.c_ulong]),
     "hk_pool_release": (None, [ctypes.c_void_p]),
+    "hk_pool_wake_slack": (ctypes.c_long, [ctypes.c_void_p]),
     "hk_pool_op": (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.POINTER(HkPoolOp), c_long_p],

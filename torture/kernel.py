@@ -407,6 +407,12 @@ class Pool:
             raise InvalidArgument(f"tag {tag} is negative")
         self._op(cabi.OP_FREE, cpu, task, irq, tag)
 
+    def wake_slack(self) -> int:
+        """How many tags may be free while a sleeper still waits, all else
+        quiet: 0 but for an allocator that batches its wakeups (sbitmap)."""
+        self._check_usable()
+        return int(self.kernel.lib.hk_pool_wake_slack(self._ptr))
+
     def for_each_free(self, cpu: int = 0, stop_after: int = 0) -> list[int]:
         """percpu_ida_for_each_free(): the free tags, in the order visited.
         With @stop_after, the callback asks it to stop after that many."""

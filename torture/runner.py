@@ -245,10 +245,12 @@ class Campaign:
         self.hotplug["stutters"] += 1
 
     def check_no_lost_wakeup(self, owned: set[int]) -> None:
-        """At quiescence a sleeper means no tag is free: each free that makes a
-        cache non-empty, and each spill, wakes every waiter."""
+        """At quiescence a sleeper means no tag is free (percpu_ida: each free
+        that makes a cache non-empty, and each spill, wakes every waiter), or
+        no more than the allocator's wake slack (sbitmap_queue wakes waiters a
+        batch of frees at a time)."""
         free = self.p.nr_tags - len(owned)
-        if free <= 0:
+        if free <= self.pool.wake_slack():
             return
         time.sleep(0.05)  # a wakeup in flight lands by now
         sleepers = ctypes.c_int()
@@ -265,7 +267,7 @@ class Campaign:
             return
         if self.kernel.features & cabi.FEAT_FREE_TAGS:
             free = sum(self.pool.free_tags(c) for c in range(self.p.nr_cpus + 1))
-            if not free:
+            if free <= self.pool.wake_slack():
                 return
         else:
             free = -1

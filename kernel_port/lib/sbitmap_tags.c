@@ -103,6 +103,19 @@ unsigned int sbitmap_tags_free_tags(struct sbitmap_tags *pool, int cpu)
 EXPORT_SYMBOL_GPL(sbitmap_tags_free_tags);
 
 /**
+ * sbitmap_tags_wake_slack() - free tags a sleeper may wait with
+ * @pool: the pool
+ *
+ * Frees wake waiters wake_batch at a time: until the batch is complete, a
+ * sleeper waits while up to wake_batch - 1 tags are free.
+ */
+unsigned int sbitmap_tags_wake_slack(struct sbitmap_tags *pool)
+{
+	return pool->sbq.wake_batch - 1;
+}
+EXPORT_SYMBOL_GPL(sbitmap_tags_wake_slack);
+
+/**
  * sbitmap_tags_destroy() - free the pool's memory
  * @pool: the pool
  */

@@ -203,6 +203,26 @@ long hk_pool_free_tags(struct hk_pool *pool, int cpu)
 }
 #endif
 
+#ifdef TAG_POOL
+unsigned int POOL_FN(wake_slack)(POOL_T *pool) __weak;
+#endif
+
+/**
+ * hk_pool_wake_slack() - free tags a sleeper may wait with, all else quiet
+ * @pool: the pool
+ *
+ * 0 for an allocator whose frees wake a waiter whenever a tag is free (every
+ * percpu_ida); more for one that batches its wakeups (sbitmap_queue).
+ */
+SHIM_EXPORT long hk_pool_wake_slack(struct hk_pool *pool)
+{
+#ifdef TAG_POOL
+	if (POOL_FN(wake_slack))
+		return POOL_FN(wake_slack)(&pool->ida);
+#endif
+	return 0;
+}
+
 static long pool_op(void *arg)
 {
 	struct hk_pool_op *op = arg;

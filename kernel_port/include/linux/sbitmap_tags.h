@@ -15,5 +15,6 @@ struct sbitmap_tags {
 };
 
 DECLARE_TAG_POOL(sbitmap_tags);
+unsigned int sbitmap_tags_wake_slack(struct sbitmap_tags *pool);
 
 #endif /* _LINUX_SBITMAP_TAGS_H */

@@ -22,6 +22,11 @@ typedef int (*tag_pool_cb)(unsigned int tag, void *data);
  * a tag (-ERESTARTSYS on a signal when interruptible).
  * name_free_tags(): free tags cached on @cpu; @cpu == nr_cpu_ids: the rest.
  */
+/*
+ * An allocator whose frees do not each wake a waiter may also offer
+ * name_wake_slack(): how many tags may be free while a sleeper still waits,
+ * everything else quiet.
+ */
 #define DECLARE_TAG_POOL(name)						\
 int name##_init(struct name *pool, unsigned long nr_tags,		\
 		unsigned long max_size, unsigned long batch_size);	\
