@@ -24,10 +24,13 @@ def test_the_ida_keeps_its_2013_contract(make_kernel, allocator):
 
 
 def test_removing_an_id_never_given_out_is_a_warning(make_kernel):
+    """Before the tree exists, a clear bit, a missing leaf, beyond the tree, a
+    negative id."""
     k = make_kernel("ida_tags")
     assert k.selftest("test_ida", arg=1) == 0
-    [report] = k.reports()
-    assert "ida_remove called for id=3 which is not allocated" in report.message
+    ids = [int(r.message.split("id=")[1].split()[0]) for r in k.reports()]
+    assert ids == [0, 3, 5000, 70000, -1]
+    assert all("which is not allocated" in r.message for r in k.reports())
 
 
 def test_ida_tags_hands_out_the_lowest_free_tag(make_kernel):
@@ -85,6 +88,21 @@ def test_magazines_trade_through_the_depot(make_kernel):
     pool.alloc(cpu=1)  # cpu 1 has nothing: it takes the depot's full magazine
     assert pool.free_tags(1) == 3
     assert pool.free_tags(k.nr_cpus) == 256 - 12
+    pool.check_conservation()
+
+
+def test_frees_past_the_depots_empty_magazines_go_to_the_ida(make_kernel):
+    """2 CPUs: 8 magazines of 4, two on each CPU, four empty in the depot."""
+    k = make_kernel("ida_mag")
+    pool = k.pool(256, None, 4)
+    tags = [pool.alloc(cpu=1) for _ in range(40)]
+    for tag in tags:
+        pool.free(tag, cpu=0)
+    assert pool.free_tags(0) == 8
+    assert pool.free_tags(k.nr_cpus) == 256 - 8  # 4 full magazines + the ida
+    every = pool.for_each_free()
+    for stop in (12, 30):  # in the depot, in the ida
+        assert pool.for_each_free(stop_after=stop) == every[:stop]
     pool.check_conservation()
 
 

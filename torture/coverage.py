@@ -1,10 +1,11 @@
 """`make coverage`'s report: gcovr over the gcov data the suite left in
 build/coverage, as HTML and Cobertura XML, then a summary of each port that
 names every line and branch the suite missed and why it cannot be reached
+(the baselines' sources too)
 (docs/coverage_exceptions.toml, matched by the line's code, not its number).
 
-Exit status 1 when a port is below 100% of lines or 95% of branches, or a
-miss has no explanation."""
+Exit status 1 when a port is below 100% of lines or 95% of the branches that
+can be taken (the explained misses are not), or a miss has no explanation."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "coverage"
 REPORT = BUILD / "report"
-PORTS = ("kernel_port/lib/percpu_ida.c", "kernel_port/lib/percpu_ida_v1.c")
+PORTS = ("kernel_port/lib/percpu_ida.c", "kernel_port/lib/percpu_ida_v1.c",
+         # the baselines percpu_ida is measured against: held to the same goals
+         "kernel_port/lib/ida.c", "kernel_port/lib/ida_tags.c",
+         "kernel_port/lib/ida_magazine.c", "kernel_port/lib/sbitmap.c",
+         "kernel_port/lib/sbitmap_tags.c", "kernel_port/lib/tag_freelist.c")
 EXCEPTIONS = ROOT / "docs" / "coverage_exceptions.toml"
 LINE_GOAL, BRANCH_GOAL = 100.0, 95.0
 
@@ -53,10 +58,13 @@ def why(table: dict[str, list[dict[str, str]]], file: str, code: str) -> str | N
     return None
 
 
-def misses(data: dict[str, object]) -> tuple[list[Miss], dict[str, tuple[float, float]]]:
+def misses(data: dict[str, object]
+           ) -> tuple[list[Miss], dict[str, tuple[float, float, float]]]:
+    """Every miss, and per file the rates of lines, of branches, and of the
+    branches that can be taken (all but the explained misses)."""
     table = explanations()
     out: list[Miss] = []
-    rates: dict[str, tuple[float, float]] = {}
+    rates: dict[str, tuple[float, float, float]] = {}
     for f in data["files"]:  # type: ignore[index]
         name = f["file"]
         source = (ROOT / name).read_text().splitlines()
@@ -64,17 +72,20 @@ def misses(data: dict[str, object]) -> tuple[list[Miss], dict[str, tuple[float, 
         covered = sum(1 for ln in lines if ln["count"] > 0)
         branches = [(ln, i, b) for ln in lines for i, b in enumerate(ln.get("branches", []))]
         taken = sum(1 for _, _, b in branches if b["count"] > 0)
-        rates[name] = (100.0 * covered / max(1, len(lines)),
-                       100.0 * taken / max(1, len(branches)))
         for ln in lines:
             code = source[ln["line_number"] - 1].strip()
             if ln["count"] == 0:
                 out.append(Miss(name, ln["line_number"], code, "line", why(table, name, code)))
+        unreachable = 0
         for ln, i, b in branches:
             if b["count"] == 0:
                 code = source[ln["line_number"] - 1].strip()
                 out.append(Miss(name, ln["line_number"], code, f"branch {i}",
                                 why(table, name, code)))
+                unreachable += out[-1].why is not None
+        rates[name] = (100.0 * covered / max(1, len(lines)),
+                       100.0 * taken / max(1, len(branches)),
+                       100.0 * taken / max(1, len(branches) - unreachable))
     return out, rates
 
 
@@ -87,12 +98,12 @@ def main() -> int:
     found, rates = misses(data)
     ok = True
     for port in PORTS:
-        lines, branches = rates.get(port, (0.0, 0.0))
-        good = lines >= LINE_GOAL and branches >= BRANCH_GOAL
+        lines, branches, reachable = rates.get(port, (0.0, 0.0, 0.0))
+        good = lines >= LINE_GOAL and reachable >= BRANCH_GOAL
         ok &= good
         print(f"{port}: lines {lines:.1f}% (goal {LINE_GOAL:.0f}%), "
-              f"branches {branches:.1f}% (goal {BRANCH_GOAL:.0f}%)"
-              f"{'' if good else '  !!! below the goal'}")
+              f"branches {branches:.1f}%, {reachable:.1f}% of those that can be taken "
+              f"(goal {BRANCH_GOAL:.0f}%){'' if good else '  !!! below the goal'}")
         for m in (m for m in found if m.file == port):
             ok &= m.why is not None
             print(f"  {m.line:4d} {m.what:9s} {m.code[:60]:60s} "

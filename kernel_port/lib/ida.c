@@ -52,6 +52,15 @@ static struct ida_layer *ida_take_layer(struct ida *ida)
 	return layer;
 }
 
+/* ida->lock held: the spare leaf, zeroed, or NULL. */
+static struct ida_bitmap *ida_take_bitmap(struct ida *ida)
+{
+	struct ida_bitmap *leaf = NULL;
+
+	swap(leaf, ida->free_bitmap);
+	return leaf;
+}
+
 /* Add a layer on top; the old tree becomes its slot 0. */
 static int ida_grow(struct ida *ida)
 {
@@ -134,12 +143,9 @@ static int ida_fill(struct ida *ida, long id)
 		void **slot = &layer->slot[ida_slot(id, level)];
 
 		path[level] = layer;
-		if (!*slot && level > 1)
-			*slot = ida_take_layer(ida);
-		if (!*slot && level == 1) {
-			*slot = ida->free_bitmap;
-			ida->free_bitmap = NULL;
-		}
+		if (!*slot)
+			*slot = level > 1 ? (void *)ida_take_layer(ida) :
+					    (void *)ida_take_bitmap(ida);
 		if (level > 1)
 			layer = *slot;
 	}
@@ -235,16 +241,13 @@ int ida_get_new_above(struct ida *ida, int starting_id, int *p_id)
 		return -EINVAL;
 	spin_lock_irqsave(&ida->lock, flags);
 	for (;;) {
-		if (!ida->top || ida_capacity(ida->layers) <= starting_id) {
-			err = ida_grow(ida);
-			if (err)
-				goto out;
-			continue;
+		if (ida->top && starting_id < ida_capacity(ida->layers)) {
+			id = ida_search(ida->top, ida->layers, 0, starting_id);
+			if (id >= 0)
+				break;
 		}
-		id = ida_search(ida->top, ida->layers, 0, starting_id);
-		if (id >= 0)
-			break;
-		err = ida_grow(ida);	/* all full: room above, if any */
+		/* too small for @starting_id, or full: room above, if any */
+		err = ida_grow(ida);
 		if (err)
 			goto out;
 	}

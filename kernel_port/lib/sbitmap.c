@@ -123,12 +123,11 @@ static int sbitmap_get_from_word(struct sbitmap_word *map, unsigned int depth,
  */
 int sbitmap_get(struct sbitmap *sb)
 {
+	/* below depth: an alloc or a free of a bit in the map wrote it */
 	unsigned int hint = READ_ONCE(*raw_cpu_ptr(sb->alloc_hint));
 	unsigned int index, bit, i;
 	int nr = -1;
 
-	if (unlikely(hint >= sb->depth))
-		hint = 0;
 	index = hint >> sb->shift;
 	bit = hint & ((1U << sb->shift) - 1);
 	for (i = 0; i < sb->map_nr; i++) {

@@ -42,6 +42,9 @@ static void ida_check_stock(void)
 	IDA_CHECK(ida_get_new_above(&ida, -1, &id) == -EINVAL);
 	IDA_CHECK(ida_pre_get(&ida, GFP_KERNEL) == 1);
 	IDA_CHECK(ida_get_new(&ida, &id) == 0 && id == 0);
+	/* the spare leaf went to id 0: the next leaf needs another pre_get */
+	IDA_CHECK(ida_get_new_above(&ida, 2 * IDA_BITMAP_BITS, &id) == -EAGAIN);
+	IDA_CHECK(ida_next_free(&ida, 0) == 1);
 	ida_destroy(&ida);
 }
 
@@ -85,6 +88,30 @@ static void ida_check_full_leaves(void)
 	ida_destroy(&ida);
 }
 
+/* A full tree grows a layer; a full top is a full slot 0 of the new one. */
+static void ida_check_full_tree(void)
+{
+	long capacity = (long)IDA_BITMAP_BITS << IDA_LAYER_SHIFT;
+	struct ida ida;
+	long i;
+
+	ida_init(&ida);
+	for (i = 0; i < capacity; i++)
+		if (ida_get(&ida, 0) != i) {
+			IDA_CHECK(false);
+			break;
+		}
+	IDA_CHECK(ida.layers == 1 && ida.top->full == ~0UL);
+	IDA_CHECK(ida_next_free(&ida, 0) == capacity);
+	IDA_CHECK(ida_next_free(&ida, capacity + 5) == capacity + 5);
+	IDA_CHECK(ida_get(&ida, 0) == capacity);
+	IDA_CHECK(ida.layers == 2 && test_bit(0, &ida.top->full));
+	ida_remove(&ida, 4321);
+	IDA_CHECK(!test_bit(0, &ida.top->full));
+	IDA_CHECK(ida_get(&ida, 0) == 4321);
+	ida_destroy(&ida);
+}
+
 static void ida_check_limits(void)
 {
 	struct ida ida;
@@ -101,7 +128,7 @@ static void ida_check_limits(void)
 
 /**
  * test_ida() - run every check; pr_err() names each that fails
- * @remove_unallocated: also remove an id never given out (a WARN)
+ * @remove_unallocated: also remove five ids never given out (five WARNs)
  *
  * Return: how many checks failed.
  */
@@ -111,13 +138,18 @@ long test_ida(long remove_unallocated)
 	ida_check_stock();
 	ida_check_above();
 	ida_check_full_leaves();
+	ida_check_full_tree();
 	ida_check_limits();
 	if (remove_unallocated) {
 		struct ida ida;
 
 		ida_init(&ida);
+		ida_remove(&ida, 0);		/* no tree at all */
 		IDA_CHECK(ida_get(&ida, 0) == 0);
-		ida_remove(&ida, 3);
+		ida_remove(&ida, 3);		/* a clear bit */
+		ida_remove(&ida, 5000);		/* no leaf there */
+		ida_remove(&ida, 70000);	/* beyond the tree */
+		ida_remove(&ida, -1);
 		ida_destroy(&ida);
 	}
 	return ida_failures;
