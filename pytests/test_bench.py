@@ -130,7 +130,7 @@ def test_cli_writes_the_table_json_and_plots(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--allocators", "nope"], "unknown allocator 'nope'"),
+    (["--allocators", "percpu_ida,nope"], "unknown allocator 'nope'"),
     (["--workloads", "local,x"], "unknown workload 'x'"),
     (["--threads", "1,two"], "--threads takes numbers"),
 ])

@@ -13,6 +13,18 @@ from torture.errors import InvalidArgument
 RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results"
 
 
+def _allocators(text: str | None) -> tuple[str, ...]:
+    """The named images (any image lookup() knows), or the six, and the
+    drop-in's too when PERCPU_IDA_SRC names one."""
+    if text:
+        names = tuple(n for n in text.split(",") if n)
+        for n in names:
+            images.lookup(n)
+        return names
+    dropin = images.dropin_spec()
+    return bench.ALLOCATORS + ((dropin.name,) if dropin else ())
+
+
 def _names(text: str, known: tuple[str, ...] | dict[str, str], label: str) -> tuple[str, ...]:
     names = tuple(n for n in text.split(",") if n)
     for n in names:
@@ -35,8 +47,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                     "latency percentiles and allocator events for every allocator and "
                     "workload, with the two limit references measured in the same run.  A "
                     "table on the terminal, JSON and PNG plots in --out.")
-    b.add_argument("--allocators", default=",".join(bench.ALLOCATORS),
-                   help="comma-separated allocator images (default: all six)")
+    b.add_argument("--allocators",
+                   help="comma-separated allocator images (default: the six, and a drop-in)")
     b.add_argument("--workloads", default=",".join(bench.WORKLOADS),
                    help="comma-separated: local, burst, cross (default: all)")
     b.add_argument("--spaces", default=",".join(bench.SPACES),
@@ -63,7 +75,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     cfg = bench.Config(
-        allocators=_names(args.allocators, tuple(images.allocators()), "allocator"),
+        allocators=_allocators(args.allocators),
         workloads=_names(args.workloads, bench.WORKLOADS, "workload"),
         spaces=_names(args.spaces, bench.SPACES, "space"),
         threads=_threads(args.threads), duration=args.duration, rounds=args.rounds)
