@@ -425,3 +425,24 @@ def test_v1_free_tags_of_a_cache_being_stolen_is_zero() -> None:
     assert [s.value for s in o.trace if s.what == "op:free_tags"] == [0]
     after = explore("percpu_ida_v1", sc, Script([run(1, "done"), run(2, "done")]))
     assert [s.value for s in after.trace if s.what == "op:free_tags"] == [2]
+
+
+@pytest.mark.parametrize("allocator, free_fn, woken_by", [
+    ("sbitmap_tags", "sbitmap_queue_clear", 2),  # wake_batch is 16 / 8 = 2
+    ("tag_freelist", "tag_freelist_free", 1),
+    ("ida_tags", "ida_tags_free", 1),
+    ("ida_mag", "ida_mag_free", 1),
+    ("percpu_ida", "percpu_ida_free", 1),
+    ("percpu_ida_v1", "percpu_ida_free", 1),
+])
+def test_which_free_wakes_the_sleeper(allocator: str, free_fn: str, woken_by: int) -> None:
+    """Task 1 holds all 16 tags, task 0 sleeps for one, task 1 frees two:
+    sbitmap's wakeup comes with the second free (a batch), the others' with
+    the first."""
+    sc = Scenario(16, 16, 1, 2, [Task(0, [A]), Task(1, [R] * 16 + [free(), free()])])
+    o = explore(allocator, sc, Script([run(1, At(free_fn)), run(0, "blocked"),
+                                       run(1, "done"), run(0, "done")]))
+    assert o.verdict == "pass" and o.script_done == 4
+    frees = [i for i, s in enumerate(o.trace) if s.what == "op:free"]  # logged as they end
+    [wake] = [i for i, s in enumerate(o.trace) if s.what == "wake"]
+    assert sum(f < wake for f in frees) == woken_by - 1
