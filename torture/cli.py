@@ -60,11 +60,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     for spec in images.allocators().values():
-        print(f"{spec.name:24s} {spec.about}")
+        print(f"{spec.name:28s} {spec.about}")
     for spec in images.BROKEN.values():
-        print(f"{spec.name:24s} BROKEN: {spec.about} (expect: {spec.expect})")
+        print(f"{spec.name:28s} BROKEN: {spec.about} (expect: {spec.expect})")
     for spec in images.INTERLEAVING_ONLY.values():
-        print(f"{spec.name:24s} BROKEN, for the deterministic engine: {spec.about}")
+        print(f"{spec.name:28s} BROKEN, for the deterministic engine: {spec.about}")
     return 0
 
 
