@@ -132,10 +132,12 @@ ifdef IMG_PATCH
 IMG_TREE  := $(IMG_DIR)/src
 IMG_C     := $(IMG_TREE)/lib/$(notdir $(IMG_SRC))
 IMG_LIB_C := $(addprefix $(IMG_TREE)/lib/,$(notdir $(IMG_LIBS)))
+IMG_DRIVER_C := $(IMG_TREE)/$(DRIVER_SRCS:kernel_port/%=%)
 IMG_OVER  := $(IMG_TREE)/include
 else
 IMG_C     := $(IMG_SRC)
 IMG_LIB_C := $(IMG_LIBS)
+IMG_DRIVER_C := $(DRIVER_SRCS)
 IMG_OVER  := $(IMG_DIR)/include
 endif
 # fail_function: the allocator's entry points, wrapped at link time
@@ -172,19 +174,20 @@ IMG_DRIVER := $(if $(IMG_API),,$(if $(filter 314,$(IMG_GEN)),$(IMG_DIR)/tagblk.o
 
 image: $(BUILD)/images/$(IMG).so
 
-$(IMG_DIR)/tagblk.o: $(DRIVER_SRCS) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS) kernel_port/include/linux/tagblk.h
+$(IMG_DIR)/tagblk.o: $(IMG_DRIVER_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS) kernel_port/include/linux/tagblk.h
 	@echo "  CC      $< [$(IMG)]"
 	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -MP -c $< -o $@
 
 ifdef IMG_PATCH
-$(IMG_C): $(IMG_SRC) $(IMG_LIBS) $(IMG_HDR) $(IMG_PATCH)
+$(IMG_C): $(IMG_SRC) $(IMG_LIBS) $(IMG_HDR) $(DRIVER_SRCS) $(IMG_PATCH)
 	@echo "  PATCH   $(notdir $(IMG_PATCH))"
-	$(Q)rm -rf $(IMG_TREE) && mkdir -p $(IMG_TREE)/lib $(IMG_OVER)/linux
+	$(Q)rm -rf $(IMG_TREE) && mkdir -p $(IMG_TREE)/lib $(IMG_OVER)/linux $(dir $(IMG_DRIVER_C))
 	$(Q)cp $(IMG_SRC) $(IMG_LIBS) $(IMG_TREE)/lib/ && cp $(IMG_HDR) $(IMG_OVER)/linux/$(IMG_HNAME)
+	$(Q)cp $(DRIVER_SRCS) $(IMG_DRIVER_C)
 	$(Q)patch -s -p1 --no-backup-if-mismatch -d $(IMG_TREE) < $(abspath $(IMG_PATCH))
 	$(Q)$(ALIAS_HEADER)
 
-$(IMG_OVER)/linux/$(IMG_HNAME) $(IMG_LIB_C): $(IMG_C)
+$(IMG_OVER)/linux/$(IMG_HNAME) $(IMG_LIB_C) $(IMG_DRIVER_C): $(IMG_C)
 else
 $(IMG_OVER)/linux/$(IMG_HNAME): $(IMG_HDR)
 	@mkdir -p $(dir $@)

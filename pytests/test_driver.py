@@ -58,6 +58,19 @@ def test_driver_under_allocation_failures(make_kernel, allocator):
     assert k.mem().outstanding == 0 and not k.reports()
 
 
+@pytest.mark.parametrize("mutant, caught_as", [
+    ("broken_tagblk_give_up", "requests were still outstanding"),  # never ended
+    ("broken_tagblk_leak", "a tag leaked"),
+])
+def test_the_checks_catch_a_broken_driver(make_kernel, mutant, caught_as):
+    """Every submit from the timer path, so that nothing sleeps on a lost tag."""
+    k = make_kernel(mutant, nr_cpus=3)
+    dev = Tagblk(k, DEPTH, 2, 500)
+    k.inject("fail_function:inject=percpu_ida_alloc,retval=-12,probability=30,times=-1,seed=5")
+    with pytest.raises(AssertionError, match=caught_as):
+        check(dev.run(seed=2, atomic_share=1.0, timeout=3), DEPTH, -errno.ENOMEM)
+
+
 def test_driver_init_fails_cleanly(make_kernel):
     from torture.errors import HarnessError
 

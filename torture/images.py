@@ -151,6 +151,9 @@ INTERLEAVING_ONLY = {
         ("broken_wake_before_bit", "percpu_ida", "wake-before-bit"),
         ("broken_v1_steal_early", "percpu_ida_v1", "v1-steal-releases-early"),
         ("broken_sbitmap_wake_early", "sbitmap_tags", "sbitmap-wake-before-clear"),
+        # the driver's own bugs: the torture run does not drive it, its scenario does
+        ("broken_tagblk_give_up", "percpu_ida", "tagblk-give-up-silently"),
+        ("broken_tagblk_leak", "percpu_ida", "tagblk-complete-keeps-tag"),
     ]
 }
 
