@@ -446,3 +446,26 @@ def test_which_free_wakes_the_sleeper(allocator: str, free_fn: str, woken_by: in
     frees = [i for i, s in enumerate(o.trace) if s.what == "op:free"]  # logged as they end
     [wake] = [i for i, s in enumerate(o.trace) if s.what == "wake"]
     assert sum(f < wake for f in frees) == woken_by - 1
+
+
+def test_sbitmap_batched_wakeups_survive_every_strategy() -> None:
+    """The suite's scenarios have at most 8 tags, so sbitmap wakes one waiter
+    per free there.  With 16 (wake_batch 2), two sleepers and a task that
+    holds 15 and frees them, the batches must still wake everyone."""
+    sc = Scenario(16, 16, 4, 2, [Task(0, [R] * 15 + [free()] * 15),
+                                 Task(1, [A, free(), A, free()]), Task(0, [A, free()]),
+                                 Task(1, [A, A, free(), free()])])
+    for budget in det_suite.default_budget():
+        o = explore("sbitmap_tags", sc, budget.strategy, trace=False, memory=budget.memory)
+        assert o.verdict == "pass", (budget, o.message)
+    # all 16 held, two sleepers on two of the 8 queues: one batch wakes both
+    full = Scenario(16, 16, 4, 2, [Task(0, [R] * 16 + [free()] * 16),
+                                   Task(1, [A, free()]), Task(1, [A, free()])])
+    hit = explore("sbitmap_tags", full, Script([run(0, At("sbitmap_queue_clear")),
+                                                run(1, "blocked"), run(2, "blocked"),
+                                                run(0, "done"), run(1, "done"),
+                                                run(2, "done")]))
+    assert hit.verdict == "pass" and hit.script_done == 6
+    wakes = [i for i, s in enumerate(hit.trace) if s.what == "wake"]
+    frees = [i for i, s in enumerate(hit.trace) if s.what == "op:free"]  # logged as they end
+    assert len(wakes) == 2 and frees[0] < wakes[0] < wakes[1] < frees[1]  # the second free
