@@ -15,7 +15,6 @@ from torture.explore import PCT, Exhaustive, Replay, explore
 from torture.scenario import Scenario
 from torture.shrink import hypothesis_shrink, shrink
 
-CORRECT = sorted(images.CORRECT)
 EVERY = sorted({**images.CORRECT, **images.BASELINES})  # with the baselines
 EXAMPLES = settings.default.max_examples * 6
 

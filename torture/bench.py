@@ -148,9 +148,8 @@ def _run(kernel: Kernel, point: Point, pool_ptr: int | None, seconds: float,
         raise HarnessError(f"bench {point.key()}: {res.failed} thread(s) still inside the "
                            f"allocator {hang_timeout:g} s after the end (a hang)\n"
                            f"{kernel.task_dump()}")
-    got = Point(*point.key()[:3], point.nr_tags, point.threads, res.pairs, res.ns / 1e9,
-                res.enospc, list(res.hist))
-    return got
+    return Point(*point.key()[:3], point.nr_tags, point.threads, res.pairs, res.ns / 1e9,
+                 res.enospc, list(res.hist))
 
 
 def _counts(kernel: Kernel) -> list[int]:
@@ -162,8 +161,7 @@ def _counts(kernel: Kernel) -> list[int]:
 def measure(point: Point, seconds: float, events: bool, hang_timeout: float = 10.0) -> Point:
     """Run @point for @seconds on a fresh kernel with one vCPU per thread;
     with @events, a quarter as long again with the event counters on."""
-    cpus = max(point.threads, 1)
-    with Kernel(point.allocator if not point.reference else "percpu_ida", cpus) as k:
+    with Kernel(point.allocator if not point.reference else "percpu_ida", point.threads) as k:
         if point.reference:
             return _run(k, point, None, seconds, hang_timeout)
         pool = k.pool(point.nr_tags)

@@ -198,11 +198,8 @@ static int ida_mag_get(void *data)
  */
 int ida_mag_alloc(struct ida_mag *pool, int state)
 {
-	int tag = ida_mag_get(pool);
-
-	if (tag != -ENOSPC || state == TASK_RUNNING)
-		return tag;
-	return tag_pool_wait(&pool->wait, state, ida_mag_get, pool);
+	return tag_pool_alloc(ida_mag_get(pool), &pool->wait, state,
+			      ida_mag_get, pool);
 }
 EXPORT_SYMBOL_GPL(ida_mag_alloc);
 

@@ -53,12 +53,11 @@ static int ida_tags_get_nowait(void *pool)
  */
 int ida_tags_alloc(struct ida_tags *pool, int state)
 {
+	/* the first try may sleep for memory, if the caller may sleep */
 	int tag = ida_tags_get(pool, state == TASK_RUNNING ? GFP_NOWAIT :
 							    GFP_KERNEL);
 
-	if (tag != -ENOSPC || state == TASK_RUNNING)
-		return tag;
-	return tag_pool_wait(&pool->wait, state, ida_tags_get_nowait, pool);
+	return tag_pool_alloc(tag, &pool->wait, state, ida_tags_get_nowait, pool);
 }
 EXPORT_SYMBOL_GPL(ida_tags_alloc);
 

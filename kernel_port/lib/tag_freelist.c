@@ -37,11 +37,8 @@ static int tag_freelist_get(void *data)
  */
 int tag_freelist_alloc(struct tag_freelist *pool, int state)
 {
-	int tag = tag_freelist_get(pool);
-
-	if (tag != -ENOSPC || state == TASK_RUNNING)
-		return tag;
-	return tag_pool_wait(&pool->wait, state, tag_freelist_get, pool);
+	return tag_pool_alloc(tag_freelist_get(pool), &pool->wait, state,
+			      tag_freelist_get, pool);
 }
 EXPORT_SYMBOL_GPL(tag_freelist_alloc);
 

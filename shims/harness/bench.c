@@ -56,17 +56,6 @@ struct ref_stack {
 	unsigned int slot[64];
 } __attribute__((aligned(SHIM_CACHELINE)));
 
-static inline void ref_lock(int *l)
-{
-	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-		__builtin_ia32_pause();
-}
-
-static inline void ref_unlock(int *l)
-{
-	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
-}
-
 /* A function of its own, so callgrind can count it (bench_instructions.py). */
 static noinline unsigned int reference_loop(struct ref_stack *st, long iters)
 {

@@ -12,7 +12,6 @@
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -222,17 +221,6 @@ static long bench_leftovers(void *arg)
 	return 0;
 }
 
-static inline void ref_lock(int *l)
-{
-	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-		__builtin_ia32_pause();
-}
-
-static inline void ref_unlock(int *l)
-{
-	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
-}
-
 /* The limits: a pair on this thread's own stack, bare or under its own lock. */
 static void run_reference(struct bench_thread *bt)
 {
@@ -278,22 +266,12 @@ static void run_reference_cross(struct bench_thread *bt)
 	}
 }
 
-static void pin_to_core(int index)
-{
-	long nr_cores = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(index % (nr_cores > 0 ? nr_cores : 1), &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
 static void *bench_main(void *arg)
 {
 	struct bench_thread *bt = arg;
 	long ret;
 
-	pin_to_core(bt->index);
+	hk_pin_host_thread(bt->index);
 	if (bt->p->reference) {
 		unsigned int stack[64];
 
@@ -408,7 +386,6 @@ struct steal_arg {
 	int nr;
 	unsigned int held[BENCH_MAX_BURST];
 	uint64_t steal_ticks, local_ticks;
-	long errors;
 };
 
 /* On the victim's vCPU: every tag back into its cache. */
@@ -430,11 +407,12 @@ static long steal_take(void *data)
 
 	t1 = ticks();
 	s->steal_ticks += t1 - t0;
+	/* the only free tags were on the victim: the thief must have taken them all */
+	if (hk_pool_free_tags(s->pool, 1))
+		return -EIO;
 	for (int i = 0; i < s->nr; i++) {
-		if (tag < 0) {
-			s->errors++;
+		if (tag < 0)
 			return tag;
-		}
 		s->held[i] = tag;
 		t0 = ticks();
 		tag = i + 1 < s->nr ? hk_alloc_tag(s->pool, TASK_RUNNING) : 0;

@@ -49,6 +49,24 @@ void hk_pool_release(struct hk_pool *pool);
 int hk_pool_op(struct task_struct *t, int cpu, int in_irq,
 	       struct hk_pool_op *op, long *ret);
 
+/* torture.c */
+void hk_pin_host_thread(int cpu);
+
+/*
+ * The benchmarks' reference lock (bench.c, bench_run.c): a plain
+ * test-and-set spinlock, none of the shims in it.
+ */
+static inline void ref_lock(int *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static inline void ref_unlock(int *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
 /* core.c and hotplug.c, as the harness uses them */
 int hk_report_count(void);
 int hk_report_get(int i, struct hk_report *out);

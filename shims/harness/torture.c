@@ -482,7 +482,8 @@ static void enter(struct torture_task *tt, long (*fn)(void *))
 		torture_fail("kernel entry failed: %d", err);
 }
 
-static void pin_host_thread(int cpu)
+/* Pin the calling host thread to core @cpu, modulo the cores there are. */
+void hk_pin_host_thread(int cpu)
 {
 	long nr_cores = sysconf(_SC_NPROCESSORS_ONLN);
 	cpu_set_t set;
@@ -501,7 +502,7 @@ static void *task_main(void *arg)
 {
 	struct torture_task *tt = arg;
 
-	pin_host_thread(tt->cpu);
+	hk_pin_host_thread(tt->cpu);
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		if (__atomic_load_n(&pause_req, __ATOMIC_ACQUIRE)) {
 			__atomic_store_n(&tt->paused, 1, __ATOMIC_RELEASE);

@@ -46,22 +46,27 @@ static inline int tag_pool_check_size(const char *who, unsigned long nr_tags)
 }
 
 /**
- * tag_pool_wait() - sleep on @wq until @get(@pool) finds a tag
+ * tag_pool_alloc() - the end of an alloc: sleep on @wq if it may, and must
+ * @first: what the caller's first, non-sleeping attempt gave
  * @wq: the pool's wait queue; every free wakes one waiter (tag_pool_wake())
- * @state: TASK_UNINTERRUPTIBLE or TASK_INTERRUPTIBLE
+ * @state: TASK_RUNNING (never sleep), TASK_UNINTERRUPTIBLE or TASK_INTERRUPTIBLE
  * @get: the pool's non-sleeping attempt: a tag or -ENOSPC
  * @pool: its argument
  *
  * Waiters are exclusive: one free, one wakeup.  A waiter that leaves on a
  * signal passes a wakeup it may have taken on to the next one.
  *
- * Return: a tag, -ERESTARTSYS, or the error @get gave.
+ * Return: @first unless it was -ENOSPC and @state sleeps; else a tag,
+ * -ERESTARTSYS, or the error @get gave.
  */
-static inline int tag_pool_wait(struct wait_queue_head *wq, int state,
-				int (*get)(void *pool), void *pool)
+static inline int tag_pool_alloc(int first, struct wait_queue_head *wq,
+				 int state, int (*get)(void *pool), void *pool)
 {
 	DEFINE_WAIT(wait);
 	int tag;
+
+	if (first != -ENOSPC || state == TASK_RUNNING)
+		return first;
 
 	for (;;) {
 		prepare_to_wait_exclusive(wq, &wait, state);
