@@ -31,8 +31,9 @@ HARNESS_SRCS := shims/harness/pida.c shims/harness/torture.c shims/harness/bench
 		shims/harness/detrun.c
 TLS_LIB      := $(BUILD)/libshimcurrent.so
 
-# Drop-in: an upstream lib/percpu_ida.c and its header, unmodified.
-export PERCPU_IDA_SRC PERCPU_IDA_H PERCPU_IDA_GEN SAN
+# Drop-in: an upstream lib/percpu_ida.c and its header, unmodified; V=1 reaches
+# the image builds that Python runs.
+export PERCPU_IDA_SRC PERCPU_IDA_H PERCPU_IDA_GEN SBITMAP_SRC SBITMAP_H SAN V
 
 # `make torture` tortures this allocator for DURATION seconds; ARGS adds flags.
 TORTURE_TYPE ?= $(if $(PERCPU_IDA_SRC),dropin,percpu_ida)
@@ -120,7 +121,8 @@ $(TLS_LIB): shims/tls/current.c
 
 runtime: $(RUNTIME_OBJS) $(TLS_LIB)
 
-# One image: IMG (name), IMG_SRC (.c), IMG_HDR (header), IMG_GEN (312/313/314),
+# One image: IMG (name), IMG_SRC (.c), IMG_HDR (header), IMG_GEN (311 the posting,
+# 312, 313, 314: see torture/generation.py), IMG_DROPIN (a user's file),
 # IMG_PATCH (optional mutant patch), and for a baseline allocator IMG_API (its
 # name: the prefix of its entry points) and IMG_LIBS (the library .c files
 # under it).  torture/images.py computes these.
@@ -144,11 +146,23 @@ endif
 ifdef IMG_API
 IMG_INIT  := $(IMG_API)_init
 IMG_WRAP  := -Wl,--wrap=$(IMG_API)_alloc -Wl,--wrap=$(IMG_INIT)
+else ifeq ($(IMG_GEN),311)
+IMG_WRAP  := -Wl,--wrap=percpu_tag_alloc -Wl,--wrap=percpu_tag_pool_init
 else
 IMG_INIT  := $(if $(filter 312,$(IMG_GEN)),percpu_ida_init,__percpu_ida_init)
 IMG_WRAP  := -Wl,--wrap=percpu_ida_alloc -Wl,--wrap=$(IMG_INIT)
 endif
-IMG_CFLAGS := -I$(IMG_OVER) $(KPORT_INC) $(SHIM_INC) -DPIDA_GEN=$(IMG_GEN) \
+# Every symbol must resolve at link time, so that a call the shims do not
+# provide is a build error, not a crash at run time (ASan and TSan images
+# take their runtime from the preloaded library, so not there).
+IMG_DEFS  := $(if $(filter thread address,$(SAN)),,-Wl,-z,defs)
+# A drop-in (IMG_DROPIN=1) sees its own header, then the kernel API: the
+# project's kernel_port/include comes last, for the driver's header only, so
+# it never shadows a kernel header (<linux/idr.h>, <linux/sbitmap.h>).
+IMG_INCS  := -I$(IMG_OVER) $(if $(IMG_DROPIN),$(SHIM_INC) -idirafter kernel_port/include,$(KPORT_INC) $(SHIM_INC))
+IMG_VERSION := $(if $(filter 311,$(IMG_GEN)),3 11,$(if $(filter 312,$(IMG_GEN)),3 12,$(if $(filter 313,$(IMG_GEN)),3 13,3 14)))
+IMG_CFLAGS := $(IMG_INCS) -DPIDA_GEN=$(IMG_GEN) $(IMG_FEATURES) \
+	      -DSHIM_LINUX_VERSION_CODE='KERNEL_VERSION($(word 1,$(IMG_VERSION)), $(word 2,$(IMG_VERSION)), 0)' \
 	      '-DPIDA_HEADER="linux/$(IMG_HNAME)"' $(if $(IMG_API),-DTAG_POOL=$(IMG_API),)
 IMG_ALL_C := $(IMG_C) $(IMG_LIB_C)
 KPORT_HDRS := $(wildcard kernel_port/include/linux/*.h)
@@ -169,8 +183,8 @@ endef
 # called, the overlay offers it under that name too
 ALIAS_HEADER = [ "$(IMG_HNAME)" = percpu_ida.h ] || \
 	cp $(IMG_OVER)/linux/$(IMG_HNAME) $(IMG_OVER)/linux/percpu_ida.h
-# the driver needs percpu_ida's 3.14+ API
-IMG_DRIVER := $(if $(IMG_API),,$(if $(filter 314,$(IMG_GEN)),$(IMG_DIR)/tagblk.o $(IMG_DIR)/tagblk_glue.o,))
+# the driver follows percpu_ida's API generation (LINUX_VERSION_CODE)
+IMG_DRIVER := $(if $(IMG_API),,$(IMG_DIR)/tagblk.o $(IMG_DIR)/tagblk_glue.o)
 
 image: $(BUILD)/images/$(IMG).so
 
@@ -222,7 +236,7 @@ $(BUILD)/images/$(IMG).so: $(IMG_DIR)/alloc.o $(IMG_DIR)/alloc_det.o $(patsubst 
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(COVFLAGS) -shared -o $@ $(filter %.o,$^) -L$(BUILD) \
-		-lshimcurrent -ldl $(IMG_WRAP)
+		-lshimcurrent -ldl $(IMG_WRAP) $(IMG_DEFS)
 
 -include $(IMG_DIR)/*.d
 endif

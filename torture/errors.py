@@ -21,6 +21,10 @@ class BuildError(HarnessError):
     """An image did not build; the message carries the compiler's output."""
 
 
+class MissingSymbols(BuildError):
+    """The allocator calls kernel functions the shims do not provide."""
+
+
 class GenerationError(BuildError):
     """The API generation of a drop-in source could not be recognised."""
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from torture import generation, sanitizers
-from torture.errors import BuildError, InvalidArgument, UnknownAllocator
+from torture.errors import BuildError, InvalidArgument, MissingSymbols, UnknownAllocator
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = ROOT / "kernel_port"
@@ -36,6 +37,7 @@ class ImageSpec:
     about: str = ""
     api: str = "percpu_ida"  # the prefix of the entry points
     libs: tuple[Path, ...] = ()  # library sources under a baseline
+    dropin: bool = False  # a user's file: kernel_port/include never shadows a kernel header
 
     @property
     def percpu_ida(self) -> bool:
@@ -44,8 +46,8 @@ class ImageSpec:
 
     @property
     def has_driver(self) -> bool:
-        """tagblk is built in: it needs percpu_ida's 3.14+ API."""
-        return self.percpu_ida and self.gen.number >= 314
+        """tagblk is built in: it follows percpu_ida's API generation."""
+        return self.percpu_ida
 
     @property
     def free_function(self) -> str:
@@ -177,10 +179,11 @@ def dropin(src: str | None, hdr: str | None, gen: str | None = None) -> ImageSpe
     for label, path in (("PERCPU_IDA_SRC", source), ("PERCPU_IDA_H", header)):
         if not path.is_file():
             raise InvalidArgument(f"{label}={path}: no such file")
-    detected = generation.from_name(gen) if gen else generation.detect(source, header)
+    detected = (generation.from_name(gen, source, header) if gen
+                else generation.detect(source, header))
     digest = hashlib.sha1(f"{source}\0{header}\0{detected.number}".encode()).hexdigest()[:10]
-    return ImageSpec(f"dropin-{digest}", source, header, detected,
-                     about=f"drop-in {source} ({detected.name} API)")
+    return ImageSpec(f"dropin-{digest}", source, header, detected, dropin=True,
+                     about=f"drop-in {source} (generation {detected.label})")
 
 
 def allocators() -> dict[str, ImageSpec]:
@@ -228,18 +231,35 @@ _built: set[tuple[str, str | None]] = set()
 _build_lock = threading.Lock()
 
 
-def _make(args: list[str], san: str | None, cov: bool) -> None:
+UNDEFINED = re.compile(r"undefined reference to `([^']+)'")
+
+
+def verbose() -> bool:
+    """V=1 (make V=1, or in the environment): show the compiler command lines."""
+    return os.environ.get("V", "0") not in ("", "0")
+
+
+def _make(spec: ImageSpec, args: list[str], san: str | None, cov: bool) -> None:
     # the compiler must not run with a sanitizer runtime preloaded into it
     env = sanitizers.child_environment(None)
     env.pop("MAKEFLAGS", None)
     env["SAN"] = san or ""
     env["COVERAGE"] = "1" if cov and not san else ""
+    loud = verbose()
     proc = subprocess.run(
-        ["make", "--no-print-directory", "-s", *args],
+        ["make", "--no-print-directory", *([] if loud else ["-s"]), *args],
         cwd=ROOT, env=env, capture_output=True, text=True,
     )
-    if proc.returncode != 0:
-        raise BuildError(f"make {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
+    if loud:
+        print(proc.stdout, end="", flush=True)
+    if proc.returncode == 0:
+        return
+    missing = sorted(set(UNDEFINED.findall(proc.stderr)))
+    if missing:
+        raise MissingSymbols(
+            "\n".join(f"{spec.source.name} calls {name}, which the shims do not provide"
+                      for name in missing))
+    raise BuildError(f"make {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
 
 
 def build(spec: ImageSpec, san: str | None = None) -> Path:
@@ -262,7 +282,12 @@ def build(spec: ImageSpec, san: str | None = None) -> Path:
             args.append(f"IMG_API={spec.api}")
         if spec.libs:
             args.append("IMG_LIBS=" + " ".join(str(lib) for lib in spec.libs))
-        _make(args, san, coverage(spec))
+        if spec.dropin:
+            args.append("IMG_DROPIN=1")
+        if spec.percpu_ida:
+            args.append(f"IMG_FEATURES=-DPIDA_FOR_EACH_FREE={int(spec.gen.has_for_each_free)} "
+                        f"-DPIDA_FREE_TAGS={int(spec.gen.has_free_tags)}")
+        _make(spec, args, san, coverage(spec))
         _built.add((spec.name, san))
     return out
 

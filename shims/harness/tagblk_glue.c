@@ -14,6 +14,10 @@
 #include <linux/cpumask.h>
 #include "harness.h"
 
+#ifndef PIDA_FREE_TAGS
+#define PIDA_FREE_TAGS	(PIDA_GEN >= 313)
+#endif
+
 static struct tagblk_dev dev;
 static struct tagblk_request *reqs;
 static int *ends;		/* how many times each request ended */
@@ -106,6 +110,20 @@ static void glue_free(void)
 }
 
 /* The hardware's oldest issued tag, or -1. */
+/* Free tags over every CPU and the global pool; -1 where the file cannot say. */
+static long tagblk_free_tags(void)
+{
+	long free_tags = 0;
+
+#if PIDA_FREE_TAGS
+	for (unsigned int cpu = 0; cpu <= nr_cpu_ids; cpu++)
+		free_tags += percpu_ida_free_tags(&dev.tags, cpu);
+#else
+	free_tags = -1;
+#endif
+	return free_tags;
+}
+
 static long hw_pop(void)
 {
 	long tag = -1;
@@ -169,9 +187,7 @@ SHIM_EXPORT void hk_tagblk_results(int *out_ends, int *out_status, long *counter
 	counters[1] = atomic_long_read(&dev.nr_requeued);
 	counters[2] = atomic_long_read(&dev.nr_failed);
 	counters[3] = atomic_long_read(&dev.nr_completed);
-	counters[4] = 0;
-	for (unsigned int cpu = 0; cpu <= nr_cpu_ids; cpu++)
-		counters[4] += percpu_ida_free_tags(&dev.tags, cpu);
+	counters[4] = tagblk_free_tags();
 }
 
 SHIM_EXPORT int hk_tagblk_exit(struct task_struct *t, int cpu, long *ret)
@@ -257,9 +273,8 @@ int tagblk_det_finish(struct task_struct *t, long submitted, char *msg,
 			err = snprintf(msg, len, "driver: request %ld ended "
 				       "with %d", i, status);
 	}
-	for (unsigned int c = 0; c <= nr_cpu_ids; c++)
-		free_tags += percpu_ida_free_tags(&dev.tags, c);
-	if (!err && free_tags != dev.depth)
+	free_tags = tagblk_free_tags();
+	if (!err && free_tags >= 0 && free_tags != dev.depth)
 		err = snprintf(msg, len, "driver: %ld of %u tags free after "
 			       "every request ended", free_tags, dev.depth);
 	if (hk_tagblk_exit(t, cpu, &ret))

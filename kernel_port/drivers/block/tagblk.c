@@ -40,7 +40,7 @@ int tagblk_init(struct tagblk_dev *dev, unsigned int depth,
 	dev->inflight = kcalloc(depth, sizeof(*dev->inflight), GFP_KERNEL);
 	if (!dev->inflight)
 		return -ENOMEM;
-	ret = percpu_ida_init(&dev->tags, depth);
+	ret = tagblk_tags_init(&dev->tags, depth);
 	if (ret) {
 		kfree(dev->inflight);
 		return ret;
@@ -54,7 +54,7 @@ int tagblk_init(struct tagblk_dev *dev, unsigned int depth,
  */
 void tagblk_exit(struct tagblk_dev *dev)
 {
-	percpu_ida_destroy(&dev->tags);
+	tagblk_tags_exit(&dev->tags);
 	kfree(dev->inflight);
 }
 
@@ -89,7 +89,7 @@ int tagblk_submit(struct tagblk_dev *dev, struct tagblk_request *rq)
 	int tag;
 
 	might_sleep();
-	tag = percpu_ida_alloc(&dev->tags, TASK_UNINTERRUPTIBLE);
+	tag = tagblk_tag_get(&dev->tags, true);
 	if (tag < 0) {
 		tagblk_end(dev, rq, tag);
 		return tag;
@@ -111,7 +111,7 @@ static void tagblk_requeue(struct tagblk_dev *dev, struct tagblk_request *rq)
 /* One non-sleeping try; false when the request had to wait again. */
 static bool tagblk_try(struct tagblk_dev *dev, struct tagblk_request *rq)
 {
-	int tag = percpu_ida_alloc(&dev->tags, TASK_RUNNING);
+	int tag = tagblk_tag_get(&dev->tags, false);
 
 	if (tag >= 0) {
 		tagblk_issue(dev, rq, tag);
@@ -179,6 +179,6 @@ void tagblk_complete(struct tagblk_dev *dev, unsigned int tag)
 
 	BUG_ON(tag >= dev->depth || !rq);
 	WRITE_ONCE(dev->inflight[tag], NULL);
-	percpu_ida_free(&dev->tags, tag);
+	tagblk_tag_put(&dev->tags, tag);
 	tagblk_end(dev, rq, 0);
 }

@@ -10,7 +10,42 @@
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/atomic.h>
+#include <linux/version.h>
 #include <linux/percpu_ida.h>
+
+/*
+ * The tag calls as the allocator's release spells them, the way a driver
+ * that builds across releases does: @wait asks for a sleeping allocation.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(3, 12, 0)
+/* the June 2013 posting: percpu_tag_*, failure is TAG_FAIL */
+#define TAGBLK_TAGS			struct percpu_tag_pool
+#define tagblk_tags_init(tags, nr)	percpu_tag_pool_init(tags, nr)
+#define tagblk_tags_exit(tags)		percpu_tag_pool_free(tags)
+#define tagblk_tag_put(tags, tag)	percpu_tag_free(tags, tag)
+
+static inline int tagblk_tag_get(TAGBLK_TAGS *tags, bool wait)
+{
+	unsigned int tag = percpu_tag_alloc(tags, wait ? GFP_KERNEL : GFP_NOWAIT);
+
+	return tag == TAG_FAIL ? -ENOSPC : (int)tag;
+}
+#else
+#define TAGBLK_TAGS			struct percpu_ida
+#define tagblk_tags_init(tags, nr)	percpu_ida_init(tags, nr)
+#define tagblk_tags_exit(tags)		percpu_ida_destroy(tags)
+#define tagblk_tag_put(tags, tag)	percpu_ida_free(tags, tag)
+
+static inline int tagblk_tag_get(TAGBLK_TAGS *tags, bool wait)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(3, 14, 0)
+	/* before 3.14 the only sleep was uninterruptible, asked for by gfp */
+	return percpu_ida_alloc(tags, wait ? GFP_KERNEL : GFP_NOWAIT);
+#else
+	return percpu_ida_alloc(tags, wait ? TASK_UNINTERRUPTIBLE : TASK_RUNNING);
+#endif
+}
+#endif
 
 struct tagblk_dev;
 
@@ -22,7 +57,7 @@ struct tagblk_request {
 };
 
 struct tagblk_dev {
-	struct percpu_ida	tags;
+	TAGBLK_TAGS		tags;
 	struct tagblk_request	**inflight;	/* by tag */
 	unsigned int		depth;
 	unsigned int		max_retries;

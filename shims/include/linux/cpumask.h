@@ -5,6 +5,8 @@
 #include <linux/types.h>
 #include <linux/bitmap.h>
 #include <linux/bug.h>
+#include <linux/kernel.h>
+#include <linux/threads.h>
 
 typedef struct cpumask {
 	DECLARE_BITMAP(bits, NR_CPUS);

@@ -4,4 +4,9 @@
 #include <linux/types.h>
 #include <linux/gfp.h>
 #include <linux/slab.h>
+#include <linux/kernel.h>
+#include <linux/bug.h>
+#include <linux/list.h>
+#include <linux/atomic.h>
+#include <linux/topology.h>
 #endif

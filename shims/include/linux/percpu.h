@@ -8,6 +8,10 @@
 #include <linux/cpumask.h>
 #include <linux/irqflags.h>
 
+/* the kernel's percpu.h reaches these through mmdebug.h, pfn.h and asm/percpu.h */
+#include <linux/init.h>
+#include <linux/gfp.h>
+
 /*
  * Per-cpu areas as the kernel lays them out: one unit per possible CPU, a
  * __percpu pointer plus __per_cpu_offset[cpu] is that CPU's copy.  The

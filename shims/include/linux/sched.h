@@ -90,4 +90,16 @@ static inline int signal_pending_state(long state, struct task_struct *p)
 	return (state & TASK_INTERRUPTIBLE) || __fatal_signal_pending(p);
 }
 
+
+/* What the kernel's sched.h pulls in (gfp.h, percpu.h, topology.h, and wait.h
+ * through completion.h) and, before 4.11, the signal helpers that later moved
+ * to sched/signal.h: real files of every era rely on them.  Last, since those
+ * headers need the task definitions above. */
+#include <linux/gfp.h>
+#include <linux/percpu.h>
+#include <linux/topology.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/sched/signal.h>
+
 #endif /* _LINUX_SCHED_H */

@@ -11,6 +11,7 @@
 #include <linux/kernel.h>
 #include <asm/processor.h>
 #include <asm/barrier.h>
+#include <linux/atomic.h>
 
 static inline void __raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
 					struct lock_class_key *key)
