@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-import gfp_generation
+import generations
 import pytest
 from conftest import wait_for_state
 
 from torture import Kernel, NoTags, Unsupported, images, runner
 from torture.errors import BuildError, GenerationError, InvalidArgument
+from torture.generation import INDEX
 from torture.kernel import TASK_INTERRUPTIBLE, TASK_UNINTERRUPTIBLE
 
 PORT_SRC = images.PORT / "lib/percpu_ida.c"
@@ -52,7 +54,7 @@ def test_make_builds_the_dropin_image():
 
 
 def test_gfp_generation_is_detected_and_driven(dropin_env, make_kernel, tmp_path, background):
-    src, hdr = gfp_generation.write(tmp_path)
+    src, hdr = generations.write(tmp_path)
     dropin_env(src, hdr)
     k = make_kernel("dropin")
     assert k.generation == 312
@@ -74,7 +76,7 @@ def test_gfp_generation_is_detected_and_driven(dropin_env, make_kernel, tmp_path
 
 
 def test_gfp_generation_survives_torture(dropin_env, tmp_path):
-    src, hdr = gfp_generation.write(tmp_path)
+    src, hdr = generations.write(tmp_path)
     dropin_env(src, hdr)
     result = runner.run(runner.TortureParams(torture_type="dropin", duration=1,
                                              stat_interval=0), emit=lambda _: None)
@@ -121,3 +123,42 @@ def test_generation_can_be_told(dropin_env, make_kernel):
     with pytest.raises(GenerationError, match="unknown API generation"):
         dropin_env(PORT_SRC, PORT_HDR, gen="2.6")
         Kernel("dropin")
+
+
+@pytest.mark.parametrize("name", list(generations.MATRIX))
+def test_generation_matrix(name, tmp_path):
+    """Each generation's file builds unmodified, is recognised as what it is,
+    and passes a short torture, the deterministic suite and the drop-in suite
+    (the contract and driver tests, run with the same variables)."""
+    writer, number, flavour = generations.MATRIX[name]
+    src, hdr = writer(tmp_path / name)
+    env = {**os.environ, "PERCPU_IDA_SRC": str(src), "PERCPU_IDA_H": str(hdr)}
+    env.pop("PERCPU_IDA_GEN", None)
+    env.pop("MAKEFLAGS", None)
+    spec = images.dropin(str(src), str(hdr))
+    assert (spec.gen.number, spec.gen.flavour) == (number, flavour)
+
+    torture = subprocess.run(
+        [sys.executable, "-m", "torture", "run", "--torture_type", "dropin", "--duration", "1",
+         "--stat_interval", "0", "--seed", "5"],
+        cwd=images.ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert torture.returncode == 0, torture.stdout + torture.stderr
+    assert "End of test: SUCCESS" in torture.stdout
+    assert f"PERCPU_IDA_SRC={src}" in torture.stdout  # the rerun line says what ran
+
+    explore = subprocess.run(
+        [sys.executable, "-m", "torture", "explore", "dropin"],
+        cwd=images.ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert explore.returncode == 0, explore.stdout + explore.stderr
+    assert explore.stdout.rstrip().endswith("SUCCESS")
+
+    suite = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "pytests/test_percpu_ida.py", "pytests/test_driver.py"],
+        cwd=images.ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert suite.returncode == 0, suite.stdout[-3000:]
+    passed = re.search(r"(\d+) passed", suite.stdout)
+    assert passed and int(passed.group(1)) >= 10, suite.stdout[-3000:]
+    # what a generation lacks is skipped in its name, never silently
+    for reason in re.findall(r"SKIPPED \[\d+\] .*?: (.*)", suite.stdout):
+        assert f"API generation {INDEX[number]} " in reason, reason

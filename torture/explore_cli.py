@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from torture import det_suite, explore, shrink
+from torture import det_suite, explore, images, shrink
 from torture.errors import InvalidArgument
 
 STRATEGIES = ("random", "pct", "exhaustive", "suite")
@@ -98,7 +98,8 @@ def cmd(args: argparse.Namespace) -> int:
     if outcome.failed:
         print(f"FAILURE: {outcome.message}")
         decisions = encode(shrink.trimmed(outcome.decisions))
-        print(f"replay: python -m torture explore {args.allocator} --scenario {name} "
+        print(f"replay: {images.rerun_prefix()}python -m torture explore {args.allocator} "
+              f"--scenario {name} "
               f"{'--memory ' if budget.memory else ''}--replay {decisions}")
     else:
         print("SUCCESS")

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import os
 import re
+import shlex
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -51,6 +52,8 @@ class ImageSpec:
 
     @property
     def free_function(self) -> str:
+        if self.percpu_ida and self.gen.number == generation.POSTING:
+            return "percpu_tag_free"
         return f"{self.api}_free"
 
 
@@ -184,6 +187,17 @@ def dropin(src: str | None, hdr: str | None, gen: str | None = None) -> ImageSpe
     digest = hashlib.sha1(f"{source}\0{header}\0{detected.number}".encode()).hexdigest()[:10]
     return ImageSpec(f"dropin-{digest}", source, header, detected, dropin=True,
                      about=f"drop-in {source} (generation {detected.label})")
+
+
+RERUN_VARIABLES = ("PERCPU_IDA_SRC", "PERCPU_IDA_H", "PERCPU_IDA_GEN", "SBITMAP_SRC",
+                   "SBITMAP_H", "SAN")
+
+
+def rerun_prefix() -> str:
+    """The variables that chose what ran (a drop-in, a sanitizer), as a
+    command's prefix: a rerun line without them would run something else."""
+    return "".join(f"{name}={shlex.quote(os.environ[name])} " for name in RERUN_VARIABLES
+                   if os.environ.get(name))
 
 
 def allocators() -> dict[str, ImageSpec]:

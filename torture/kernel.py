@@ -108,6 +108,7 @@ class Kernel:
             raise HarnessError(f"boot failed: {errno.errorcode.get(-rc, rc)}")
         self.features = int(self.lib.hk_features())
         self.generation = int(self.lib.hk_generation())
+        self.generation_label = f"API generation {self.spec.gen.label}"
         self._threads = threading.local()
         self._closed = False
 
@@ -325,7 +326,7 @@ class Pool:
             raise InvalidArgument(f"nr_tags={nr_tags} is negative")
         sized = max_size is not None or batch_size is not None
         if sized and not kernel.features & cabi.FEAT_INIT_SIZES:
-            raise Unsupported("this API generation fixes the cache sizes inside the .c")
+            raise Unsupported(f"{kernel.generation_label} fixes the cache sizes inside the .c")
         if sized:
             max_size = max_size if max_size is not None else 48
             batch_size = batch_size if batch_size is not None else 32
@@ -375,7 +376,8 @@ class Pool:
         if state not in STATES:
             raise InvalidArgument(f"unknown task state {state!r}")
         if state == TASK_INTERRUPTIBLE and not self.kernel.features & cabi.FEAT_INTERRUPTIBLE:
-            raise Unsupported("this API generation has no interruptible allocation")
+            raise Unsupported(f"{self.kernel.generation_label} has no interruptible "
+                              "allocation")
         tag = self._op(cabi.OP_ALLOC, cpu, task, irq, state)
         if tag < 0:
             _raise_errno(tag, f"alloc on CPU {cpu} in {STATES[state]}")
@@ -417,7 +419,8 @@ class Pool:
         """percpu_ida_for_each_free(): the free tags, in the order visited.
         With @stop_after, the callback asks it to stop after that many."""
         if not self.kernel.features & cabi.FEAT_FOR_EACH_FREE:
-            raise Unsupported("this API generation has no percpu_ida_for_each_free()")
+            raise Unsupported(f"{self.kernel.generation_label} has no "
+                              "percpu_ida_for_each_free()")
         if not isinstance(stop_after, int) or stop_after < 0:
             raise InvalidArgument(f"stop_after must be a count, not {stop_after!r}")
         cap = max(self.nr_tags, 1)
@@ -433,7 +436,8 @@ class Pool:
     def free_tags(self, cpu: int) -> int:
         """percpu_ida_free_tags(): a CPU's cached count, or the global one for nr_cpus."""
         if not self.kernel.features & cabi.FEAT_FREE_TAGS:
-            raise Unsupported("this API generation has no percpu_ida_free_tags()")
+            raise Unsupported(f"{self.kernel.generation_label} has no "
+                              "percpu_ida_free_tags()")
         k = self.kernel
         if cpu != k.nr_cpus:
             k.check_cpu(cpu, online=False)

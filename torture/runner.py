@@ -98,7 +98,7 @@ class TortureParams:
         """The command line that reruns exactly this run."""
         args = " ".join(f"--{f.name} {shlex.quote(str(getattr(self, f.name)))}"
                         for f in fields(self) if f.name != "fault" or self.fault)
-        return f"python -m torture run {args}"
+        return f"{images.rerun_prefix()}python -m torture run {args}"
 
 
 @dataclass

@@ -14,6 +14,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/atomic.h>
 #include <linux/bitmap.h>
+#include <linux/bitmap-tree.h>
 #include <stdio.h>
 #include "harness.h"
 
@@ -396,6 +397,48 @@ static long st_context(long arg)
 	       (preemptible() ? 4 : 0);
 }
 
+/*
+ * The bitmap tree over @arg bits: every bit once, in both call forms, none
+ * past the end; freed bits come back and no others.  Returns 0, or the
+ * line of the check that failed.
+ */
+static long st_bitmap_tree(long arg)
+{
+	unsigned int nr = arg, got, i, batch[7];
+	struct bitmap_tree tree;
+	unsigned long *seen;
+	long fail = 0;
+
+	seen = kcalloc(BITS_TO_LONGS(nr + 1), sizeof(long), GFP_KERNEL);
+	if (!seen || bitmap_tree_init(&tree, nr)) {
+		kfree(seen);
+		return -ENOMEM;
+	}
+	for (got = 0; got < nr && !fail;) {
+		int n = got & 1 ? bitmap_tree_find_set_bits(&tree, batch, 7) :
+			bitmap_tree_find_set_bits(&tree, batch, 7, got * 7 % (nr + 1),
+						  GFP_KERNEL);
+
+		if (n <= 0)
+			fail = __LINE__;
+		for (i = 0; i < n && !fail; i++, got++)
+			if (batch[i] >= nr || __test_and_set_bit(batch[i], seen))
+				fail = __LINE__;
+	}
+	if (!fail && bitmap_tree_find_set_bits(&tree, batch, 7) != 0)
+		fail = __LINE__;
+	for (i = 1; i < nr && !fail; i += 2)
+		bitmap_tree_clear_bit(&tree, i);
+	for (got = 0; !fail && bitmap_tree_find_set_bits(&tree, batch, 1) == 1; got++)
+		if (!(batch[0] & 1))
+			fail = __LINE__;
+	if (!fail && got != nr / 2)
+		fail = __LINE__;
+	bitmap_tree_destroy(&tree);
+	kfree(seen);
+	return fail;
+}
+
 struct st_entry {
 	const char *name;
 	long (*fn)(long arg);
@@ -440,6 +483,7 @@ static const struct st_entry st_table[] = {
 	{ "count_read", st_count_read },
 	{ "context", st_context },
 	{ "test_ida", st_test_ida },
+	{ "bitmap_tree", st_bitmap_tree },
 };
 
 struct st_call {
