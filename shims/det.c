@@ -19,6 +19,8 @@
 #include <dlfcn.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <execinfo.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1041,13 +1043,19 @@ static void pct_setup(const struct det_strategy *s)
  * made it: the run ends there with the signal as its verdict, and the kernel
  * is dead, but the process goes on.
  */
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+static struct sigaction det_old_actions[ARRAY_SIZE(crash_signals)];
+
 static void crash_handler(int sig, siginfo_t *info, void *uc)
 {
 	struct task_struct *t = shim_current;
 
 	(void)uc;
 	if (!det.cur || !t || !t->bug_jmp) {
-		signal(sig, SIG_DFL);
+		/* not recoverable here: whoever handled it before us says so */
+		for (size_t i = 0; i < ARRAY_SIZE(crash_signals); i++)
+			if (crash_signals[i] == sig)
+				sigaction(sig, &det_old_actions[i], NULL);
 		raise(sig);
 		return;
 	}
@@ -1056,8 +1064,6 @@ static void crash_handler(int sig, siginfo_t *info, void *uc)
 	shim_kernel_dead = 1;
 	longjmp(*(jmp_buf *)t->bug_jmp, 1);
 }
-
-static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
 
 static void catch_crashes(struct sigaction *old, bool on)
 {
@@ -1086,7 +1092,7 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 {
 	struct task_struct *saved = shim_current;
 	void (*saved_hook)(enum shim_point, const volatile void *) = shim_sched_hook;
-	struct sigaction old_actions[ARRAY_SIZE(crash_signals)];
+	struct sigaction *old_actions = det_old_actions;
 
 	memset(out, 0, sizeof(*out));
 	det.s = s;
@@ -1147,4 +1153,79 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 	catch_crashes(old_actions, false);
 	det.cur = NULL;
 	shim_current = saved;
+}
+
+/* ---- the last resort: a fault nobody can recover from ---- */
+
+static int fatal_fd = -1;
+
+static void fatal_puts(const char *s)
+{
+	ssize_t r = write(fatal_fd, s, strlen(s));
+
+	(void)r;
+}
+
+static void fatal_putl(long v)
+{
+	char buf[24], *p = buf + sizeof(buf) - 1;
+	bool neg = v < 0;
+	unsigned long u = neg ? -(unsigned long)v : (unsigned long)v;
+
+	*p = 0;
+	do {
+		*--p = '0' + u % 10;
+		u /= 10;
+	} while (u);
+	if (neg)
+		*--p = '-';
+	fatal_puts(p);
+}
+
+/* Async-signal-safe: what the dying process was doing, for the parent. */
+static void fatal_report(int sig)
+{
+	void *frames[64];
+	long n = det.out ? min(det.out->nr_choices, (long)DET_MAX_CHOICES) : 0;
+	int depth;
+
+	fatal_puts("\ndet-fatal: signal ");
+	fatal_putl(sig);
+	fatal_puts("\ndet-fatal: decisions ");
+	for (long i = 0; i < n; i++) {
+		if (i)
+			fatal_puts(",");
+		fatal_putl(det_chosen[i]);
+	}
+	fatal_puts("\ndet-fatal: backtrace\n");
+	depth = backtrace(frames, ARRAY_SIZE(frames));
+	backtrace_symbols_fd(frames, depth, fatal_fd);
+	fatal_puts("det-fatal: end\n");
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/**
+ * hk_det_fatal_reports() - report a fault that kills the process on @fd
+ * @fd: where the report goes (the parent reads it)
+ *
+ * For a process that runs the deterministic engine as a child: a fault the
+ * engine cannot turn into a verdict (outside a fiber, an abort, a corrupted
+ * heap) or a SIGABRT sent by the parent at a hang writes the signal, the
+ * decisions of the run in progress and a backtrace, then ends the process.
+ */
+SHIM_EXPORT void hk_det_fatal_reports(int fd)
+{
+	static char altstack[64 << 10];
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	struct sigaction sa = { .sa_handler = fatal_report,
+				.sa_flags = SA_ONSTACK | SA_RESETHAND };
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	void *warm[1];
+
+	backtrace(warm, 1);	/* loads libgcc now, not in the handler */
+	fatal_fd = fd;
+	sigaltstack(&ss, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
 }

@@ -571,6 +571,16 @@ SHIM_EXPORT size_t hk_task_dump(char *buf, size_t len)
 				 "  %-15s pid %4d state %ld cpu %d%s sig %lu",
 				 t->comm, t->pid, t->state, t->cpu,
 				 t->vcpu ? " (on cpu)" : "", t->sigpending);
+		if (t->vcpu && used < len)
+			used += snprintf(buf + used, len - used,
+					 " preempt %d irqs %s", t->preempt_count,
+					 t->irqs_off ? "off" : "on");
+		for (int l = 0; l < t->lockdep_depth && l < MAX_LOCK_DEPTH &&
+		     used < len; l++)
+			used += snprintf(buf + used, len - used,
+					 " holds %p (taken at ip %#lx)",
+					 t->held_locks[l].lock,
+					 t->held_locks[l].ip);
 		if (since)
 			used += snprintf(buf + used, len - used,
 					 " asleep %.3f s", (shim_now_ns() - since) / 1e9);

@@ -266,6 +266,7 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_torture_stop": (ctypes.c_int, [ctypes.c_long]),
     "hk_torture_pause": (ctypes.c_int, [ctypes.POINTER(ctypes.c_int)]),
     "hk_torture_resume": (None, []),
+    "hk_torture_progress": (ctypes.c_int, [c_long_p, ctypes.POINTER(ctypes.c_int), ctypes.c_int]),
     "hk_torture_owners": (None, [ctypes.POINTER(ctypes.c_int), ctypes.c_long]),
     "hk_set_delay": (None, [ctypes.c_uint, ctypes.c_uint]),
     "hk_sched_counts": (None, [c_long_p]),
@@ -282,6 +283,7 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
         ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.c_long,
                        ctypes.POINTER(ctypes.c_double)],
     ),
+    "hk_det_fatal_reports": (None, [ctypes.c_int]),
     "hk_det_explore": (
         ctypes.c_int,
         [ctypes.POINTER(HkDetScenario), ctypes.POINTER(HkDetConfig), ctypes.POINTER(HkDetResult)],

@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     fault.add_argument("--quick", action="store_true", help="a shorter version")
     explore_cli.add_parser(sub)
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     handlers = {"run": _cmd_run, "build": _cmd_build, "list": _cmd_list,
                 "bench": bench_cli.cmd_bench, "bench-fastpath": bench_cli.cmd_fastpath,
                 "fault": _cmd_fault, "explore": explore_cli.cmd}

@@ -5,6 +5,7 @@ Python never sits in the per-step loop: one call runs every run."""
 from __future__ import annotations
 
 import ctypes
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ DX_REPLAY, DX_RANDOM, DX_PCT, DX_SCRIPT, DX_EXHAUSTIVE = range(5)
 DS_RUN, DS_IRQ, DS_HOTPLUG = range(3)
 DU_POINT, DU_BLOCKED, DU_DONE, DU_STEPS = range(4)
 TARGET_HOTPLUG = -1
+# set in the child process that `python -m torture explore` runs its plan in
+CHILD = "TORTURE_EXPLORE_CHILD"
 
 
 # ---- strategies ----
@@ -284,6 +287,8 @@ def explore(allocator: str, scenario: Scenario, strategy: Strategy = Replay(),
     scheduling points too)."""
     sc = scenario.encode()
     k = kernel_for(allocator, scenario.nr_cpus)
+    if os.environ.get(CHILD) == "1":
+        k.lib.hk_det_fatal_reports(2)  # this image's engine reports a fatal fault
     cfg, keep = _config(k, strategy, trace, max_steps, migrations, memory)
     res = cabi.HkDetResult()
     for spec in scenario.faults:

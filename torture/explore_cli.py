@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 
-from torture import det_suite, explore, images, shrink
+from torture import det_suite, explore, explore_child, images, shrink
 from torture.errors import InvalidArgument
 
 STRATEGIES = ("random", "pct", "exhaustive", "suite")
@@ -37,6 +38,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="shrink a failure to the fewest preemptions before printing it")
     p.add_argument("--trace", action="store_true", help="print the last run's trace")
     p.add_argument("--json", type=Path, help="also write the outcome as JSON here")
+    p.add_argument("--hang_timeout", type=float, default=600.0,
+                   help="seconds without a result line before the run counts as hung "
+                        "(default: 600)")
 
 
 def encode(decisions: list[int]) -> str:
@@ -74,6 +78,11 @@ def cmd(args: argparse.Namespace) -> int:
     if args.scenario not in det_suite.SCENARIOS:
         raise InvalidArgument(f"unknown scenario {args.scenario!r}: one of "
                               f"{', '.join(det_suite.SCENARIOS)}")
+    if args.hang_timeout <= 0:
+        raise InvalidArgument(f"--hang_timeout={args.hang_timeout}: must be positive seconds")
+    if os.environ.get(explore.CHILD) != "1":
+        images.lookup(args.allocator)  # a bad name is a one-line error here
+        return explore_child.run(args.argv, args.allocator, args.hang_timeout)
     if args.strategy == "suite" and args.replay is None:
         plan = list(det_suite.suite(args.seed, args.allocator))
     else:
@@ -81,6 +90,7 @@ def cmd(args: argparse.Namespace) -> int:
                  det_suite.Budget(_strategy(args), args.memory))]
     outcome = None
     for name, scenario, budget in plan:
+        print(f"--- scenario {name} memory {int(budget.memory)}", flush=True)
         outcome = explore.explore(args.allocator, scenario, budget.strategy,
                                   trace=args.trace, memory=budget.memory)
         label = type(budget.strategy).__name__.lower() + ("+mem" if budget.memory else "")

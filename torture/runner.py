@@ -11,6 +11,7 @@ import ctypes
 import json
 import os
 import random
+import re
 import shlex
 import signal
 import subprocess
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from torture import cabi, crash, faults, images, sanitizers
+from torture import cabi, crash, faults, images, sanitizers, symbols
 from torture.errors import HarnessError, InvalidArgument, KernelBug, KernelDead
 from torture.kernel import MAX_CPUS, TASK_RUNNING, TASK_UNINTERRUPTIBLE, Kernel, Pool
 
@@ -338,6 +339,71 @@ class Campaign:
         return ("kernel reported:\n" + str(reports[0])) if reports else None
 
 
+class Watchdog:
+    """Every run ends in a verdict: a host thread that watches each task's
+    own operation count (the harness's, not the allocator's) and calls
+    @on_hang with the diagnosis when a task that is neither asleep nor paused
+    has begun no operation for stall_timeout, or when the end takes longer
+    than its own bound.  A task spinning with irqs off holds its vCPU, so the
+    monitor's own calls (hotplug, stutter, stop) may never return: the
+    watchdog does not wait for them."""
+
+    def __init__(self, campaign: Campaign, on_hang: Callable[[str], None]):
+        self.c = campaign
+        self.on_hang = on_hang
+        self.deadline: float | None = None  # the end's bound, once it began
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def ending(self) -> None:
+        """The stop has begun: it has stall_timeout plus the stop's grace."""
+        self.deadline = time.monotonic() + 2 * self.c.p.stall_timeout + 10
+
+    def _watch(self) -> None:
+        n = self.c.p.nr_tasks
+        ops, quiet = (ctypes.c_long * n)(), (ctypes.c_int * n)()
+        seen = [-1] * n
+        since = [time.monotonic()] * n
+        while not self.done.wait(0.05):
+            now = time.monotonic()
+            if self.deadline is not None:
+                if now > self.deadline:
+                    self.on_hang(self.diagnosis(
+                        "no progress: the tasks did not stop within "
+                        f"{2 * self.c.p.stall_timeout + 10:.0f} s of the end"))
+                    return
+                continue
+            count = self.c.kernel.lib.hk_torture_progress(ops, quiet, n)
+            for i in range(min(count, n)):
+                if quiet[i] or ops[i] != seen[i]:
+                    seen[i], since[i] = ops[i], now
+                elif now - since[i] > self.c.p.stall_timeout:
+                    self.on_hang(self.diagnosis(
+                        f"no progress: task {i} has begun no operation for "
+                        f"{now - since[i]:.1f} s and is not asleep"))
+                    return
+
+    def diagnosis(self, what: str) -> str:
+        k = self.c.kernel
+        return (f"{what}\n  every task (state, vCPU, preempt count, irqs, locks held):\n"
+                f"{symbolize(k, k.task_dump())}  last trace events:\n{k.trace(24)}")
+
+
+def symbolize(kernel: Kernel, text: str) -> str:
+    """Name the function of each `ip 0x...` in a kernel's text."""
+    def name(m: re.Match[str]) -> str:
+        func = symbols.function_at(kernel.image, int(m.group(1), 16))
+        return f"ip {m.group(1)} in {func}()" if func else m.group(0)
+    return re.sub(r"ip (0x[0-9a-f]+)", name, text)
+
+
 def drain_check(pool: Pool, timeout: float = 10.0) -> None:
     """Without an iterator: a sleeping alloc never fails (it steals), so
     allocating nr_tags of them must give every tag once, or hang on a lost one."""
@@ -375,8 +441,12 @@ class Every:
 
 
 def run(params: TortureParams, emit: Callable[[str], None] = print,
-        trace_file: Path | None = None) -> TortureResult:
-    """One torture run in this process; returns its verdict."""
+        trace_file: Path | None = None,
+        on_hang: Callable[[TortureResult], None] | None = None) -> TortureResult:
+    """One torture run in this process; returns its verdict.  With @on_hang,
+    a progress watchdog hands it the FAILURE of a run whose tasks stopped
+    making progress (the caller ends the process: the threads cannot be
+    stopped)."""
     p = params.resolved()
     name = f"{p.torture_type}-torture"
     c = Campaign(p, emit)
@@ -386,6 +456,15 @@ def run(params: TortureParams, emit: Callable[[str], None] = print,
     emit(f"--- Start of test: {' '.join(f'{k}={v}' for k, v in asdict(p).items())}")
     c.start()
     start = time.monotonic()
+
+    def hang(reason: str) -> None:
+        assert on_hang is not None
+        on_hang(TortureResult(p, False, reason, c.stats(), time.monotonic() - start,
+                              [str(r) for r in c.kernel.reports()]))
+
+    watchdog = Watchdog(c, hang) if on_hang else None
+    if watchdog:
+        watchdog.start()
     stats_tick = Every(p.stat_interval, start)
     onoff_tick = Every(p.onoff_interval if p.nr_cpus > 1 else 0, start + p.onoff_holdoff)
     stutter_tick = Every(p.stutter, start)
@@ -410,7 +489,11 @@ def run(params: TortureParams, emit: Callable[[str], None] = print,
         reason = str(e)
     except (KernelBug, KernelDead) as e:
         reason = f"kernel BUG during a check:\n{e}"
+    if watchdog:
+        watchdog.ending()
     final = c.finish()
+    if watchdog:
+        watchdog.stop()
     reason = reason or final
     elapsed = time.monotonic() - start
     stats = c.stats()
@@ -434,11 +517,23 @@ def run_isolated(params: TortureParams, emit: Callable[[str], None] = print) -> 
             env=sanitizers.child_environment(san),
         )
         assert child.stdout is not None
+        # the child's own watchdog ends a stuck run; this bound ends a stuck child
+        bound = p.duration + 4 * p.stall_timeout + 60
+        killer = threading.Timer(bound, child.kill)
+        killer.start()
         tail: list[str] = []
-        for line in child.stdout:
-            emit(line.rstrip("\n"))
-            tail = (tail + [line.rstrip("\n")])[-40:]
-        rc = child.wait()
+        try:
+            for line in child.stdout:
+                emit(line.rstrip("\n"))
+                tail = (tail + [line.rstrip("\n")])[-40:]
+            rc = child.wait()
+        finally:
+            killer.cancel()
+        if rc == -signal.SIGKILL and not result_file.exists():
+            events = "\n".join(crash.last_events(trace)) or "    (none)"
+            return TortureResult(p, False, f"no progress: the kernel process gave no verdict "
+                                 f"within {bound:.0f} s and was killed\n"
+                                 f"  last kernel trace events:\n{events}", {}, bound, [])
         if result_file.exists() and rc == 0:
             return TortureResult.from_json(json.loads(result_file.read_text()))
         if san and rc > 0:

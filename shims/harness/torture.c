@@ -720,6 +720,31 @@ SHIM_EXPORT int hk_torture_pause(int *sleepers)
 	return quiet;
 }
 
+/**
+ * hk_torture_progress() - what the progress watchdog reads
+ * @ops: each task's count of operations begun (the harness's, not the
+ *	allocator's counters)
+ * @quiet: 1 for a task that is paused or asleep in the kernel, else 0
+ * @n: room in both
+ *
+ * Return: the number of tasks.
+ */
+SHIM_EXPORT int hk_torture_progress(long *ops, int *quiet, int n)
+{
+	int i;
+
+	if (!tasks)
+		return 0;
+	shim_racy_reads_begin();	/* each count has one writer */
+	for (i = 0; i < params.nr_tasks && i < n; i++) {
+		ops[i] = READ_ONCE(tasks[i].st.ops);
+		quiet[i] = __atomic_load_n(&tasks[i].paused, __ATOMIC_ACQUIRE) ||
+			   asleep(tasks[i].task);
+	}
+	shim_racy_reads_end();
+	return params.nr_tasks;
+}
+
 SHIM_EXPORT void hk_torture_resume(void)
 {
 	__atomic_store_n(&pause_req, 0, __ATOMIC_SEQ_CST);
