@@ -33,7 +33,7 @@ TLS_LIB      := $(BUILD)/libshimcurrent.so
 
 # Drop-in: an upstream lib/percpu_ida.c and its header, unmodified; V=1 reaches
 # the image builds that Python runs.
-export PERCPU_IDA_SRC PERCPU_IDA_H PERCPU_IDA_GEN SBITMAP_SRC SBITMAP_H SAN V
+export PERCPU_IDA_SRC PERCPU_IDA_H PERCPU_IDA_GEN SAN V
 
 # `make torture` tortures this allocator for DURATION seconds; ARGS adds flags.
 TORTURE_TYPE ?= $(if $(PERCPU_IDA_SRC),dropin,percpu_ida)
@@ -59,7 +59,8 @@ help:
 	@echo "make clean           remove build/ (keeps .venv)"
 	@echo "V=1                  show the compiler command lines"
 	@echo "Drop-in: add PERCPU_IDA_SRC=.../lib/percpu_ida.c PERCPU_IDA_H=.../include/linux/percpu_ida.h"
-	@echo "         (and PERCPU_IDA_GEN=312|313|314 if detection fails) to build, test or torture it"
+	@echo "         (and PERCPU_IDA_GEN=0|1|2|3 to override the generation read from its"
+	@echo "         declarations) to build, test, torture or explore it"
 
 $(VENV)/.stamp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -172,6 +173,7 @@ KPORT_HDRS := $(wildcard kernel_port/include/linux/*.h)
 define compile_alloc
 	set -e; objs=; for src in $(IMG_ALL_C); do \
 		obj=$(1).$$(basename $$src .c).part.o; \
+		$(if $(filter 1,$(V)),echo "$(CC) $(CFLAGS) $(COVFLAGS) $(subst ',,$(IMG_CFLAGS)) $(2) -c $$src -o $$obj";) \
 		$(CC) $(CFLAGS) $(COVFLAGS) $(IMG_CFLAGS) $(2) -c $$src -o $$obj; \
 		objs="$$objs $$obj"; \
 	done; \

@@ -162,3 +162,94 @@ def test_generation_matrix(name, tmp_path):
     # what a generation lacks is skipped in its name, never silently
     for reason in re.findall(r"SKIPPED \[\d+\] .*?: (.*)", suite.stdout):
         assert f"API generation {INDEX[number]} " in reason, reason
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in env.items() if k != "MAKEFLAGS"}
+    return subprocess.run([sys.executable, "-m", "torture", *args], cwd=images.ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def dropin_cli_env(src: Path, hdr: Path) -> dict[str, str]:
+    env = {**os.environ, "PERCPU_IDA_SRC": str(src), "PERCPU_IDA_H": str(hdr)}
+    env.pop("PERCPU_IDA_GEN", None)
+    return env
+
+
+def one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
+    """Exit 2 and one line on stderr that says what is wrong."""
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def test_a_call_the_shims_lack_is_named_at_build_time(tmp_path):
+    src = tmp_path / "percpu_ida.c"
+    src.write_text(PORT_SRC.read_text().replace(
+        "\tBUG_ON(tag >= pool->nr_tags);\n",
+        "\tBUG_ON(tag >= pool->nr_tags);\n\tno_such_kernel_function(pool);\n", 1)
+        .replace("#include <linux/percpu_ida.h>",
+                 "#include <linux/percpu_ida.h>\nvoid no_such_kernel_function(void *p);"))
+    line = one_error_line(cli(dropin_cli_env(src, PORT_HDR), "run", "--torture_type", "dropin",
+                              "--duration", "1"))
+    assert line == ("error: percpu_ida.c calls no_such_kernel_function, which the shims "
+                    "do not provide")
+
+
+def test_a_header_passed_as_the_source(tmp_path):
+    line = one_error_line(cli(dropin_cli_env(PORT_HDR, PORT_HDR), "run", "--torture_type",
+                              "dropin"))
+    assert f"PERCPU_IDA_SRC={PORT_HDR} is a header, not the allocator's .c" in line
+
+
+def test_the_source_passed_as_the_header(tmp_path):
+    line = one_error_line(cli(dropin_cli_env(PORT_SRC, PORT_SRC), "explore", "dropin"))
+    assert f"PERCPU_IDA_H={PORT_SRC} defines" in line and "pass it as PERCPU_IDA_SRC" in line
+
+
+def test_a_source_without_the_entry_points(tmp_path):
+    src = tmp_path / "other.c"
+    src.write_text("#include <linux/kernel.h>\n\nint unrelated(int x)\n{\n\treturn x;\n}\n")
+    line = one_error_line(cli(dropin_cli_env(src, PORT_HDR), "run", "--torture_type", "dropin"))
+    assert f"PERCPU_IDA_SRC={src} defines no percpu_ida_alloc()" in line
+
+
+def test_a_source_and_header_of_different_generations(tmp_path):
+    src, _ = generations.write(tmp_path / "gen1")  # gfp_t alloc, with the 3.14 header
+    line = one_error_line(cli(dropin_cli_env(src, PORT_HDR), "run", "--torture_type", "dropin"))
+    assert "different API generations" in line
+    assert f"PERCPU_IDA_SRC={src} defines int percpu_ida_alloc(struct percpu_ida *pool, " \
+           "gfp_t gfp)" in line
+    assert f"PERCPU_IDA_H={PORT_HDR} declares int percpu_ida_alloc(struct percpu_ida *pool, " \
+           "int state)" in line
+
+
+def test_a_forced_generation_the_file_is_not_fails_the_build(dropin_env, tmp_path):
+    src, hdr = generations.write(tmp_path / "gen1")
+    dropin_env(src, hdr, gen="3")
+    with pytest.raises(BuildError, match="not of the API generation it was built as"):
+        Kernel("dropin")
+
+
+def test_kernel_port_never_shadows_a_dropins_kernel_headers(dropin_env, make_kernel, tmp_path):
+    """The ida baseline's <linux/idr.h> defines struct ida; a drop-in that
+    includes the kernel's <linux/idr.h> and has its own struct ida builds."""
+    src = tmp_path / "percpu_ida.c"
+    src.write_text(PORT_SRC.read_text().replace(
+        "#include <linux/percpu_ida.h>",
+        "#include <linux/percpu_ida.h>\n\nstruct ida {\n\tint mine;\n};\n"))
+    dropin_env(src, PORT_HDR)
+    assert "#include <linux/idr.h>" in src.read_text()
+    k = make_kernel("dropin")
+    assert k.pool(8, 4, 2).alloc(cpu=0) >= 0
+
+
+def test_v1_shows_the_compiler_command_lines(tmp_path):
+    src = tmp_path / "percpu_ida.c"
+    src.write_text(PORT_SRC.read_text() + "\n/* a fresh image */\n")
+    env = {**dropin_cli_env(src, PORT_HDR), "V": "1"}
+    proc = cli(env, "build")
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(rf"\bg?cc .*-c {re.escape(str(src))} ", proc.stdout), proc.stdout[-2000:]
+    assert "-idirafter kernel_port/include" in proc.stdout

@@ -49,6 +49,8 @@ def run(argv: list[str], allocator: str, hang_timeout: float,
             scenario, memory = found.group(1), found.group(2) == "1"
         elif line.startswith("det-fatal:") or (fatal and not fatal[-1].endswith(" end")):
             fatal.append(line)
+        elif line.startswith("error: "):
+            print(line, file=sys.stderr, flush=True)
         elif line:
             emit(line)
     try:

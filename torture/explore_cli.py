@@ -81,7 +81,9 @@ def cmd(args: argparse.Namespace) -> int:
     if args.hang_timeout <= 0:
         raise InvalidArgument(f"--hang_timeout={args.hang_timeout}: must be positive seconds")
     if os.environ.get(explore.CHILD) != "1":
-        images.lookup(args.allocator)  # a bad name is a one-line error here
+        images.lookup(args.allocator)  # bad input is a one-line error here, not the child's
+        if args.replay is not None:
+            decode(args.replay)
         return explore_child.run(args.argv, args.allocator, args.hang_timeout)
     if args.strategy == "suite" and args.replay is None:
         plan = list(det_suite.suite(args.seed, args.allocator))

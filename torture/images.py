@@ -189,14 +189,17 @@ def dropin(src: str | None, hdr: str | None, gen: str | None = None) -> ImageSpe
                      about=f"drop-in {source} (generation {detected.label})")
 
 
-RERUN_VARIABLES = ("PERCPU_IDA_SRC", "PERCPU_IDA_H", "PERCPU_IDA_GEN", "SBITMAP_SRC",
-                   "SBITMAP_H", "SAN")
+RERUN_VARIABLES = ("PERCPU_IDA_SRC", "PERCPU_IDA_H", "PERCPU_IDA_GEN", "SAN")
 
 
 def rerun_prefix() -> str:
     """The variables that chose what ran (a drop-in, a sanitizer), as a
     command's prefix: a rerun line without them would run something else."""
-    return "".join(f"{name}={shlex.quote(os.environ[name])} " for name in RERUN_VARIABLES
+    def value(name: str) -> str:
+        text = os.environ[name]
+        return str(Path(text).resolve()) if name.endswith(("_SRC", "_H")) else text
+
+    return "".join(f"{name}={shlex.quote(value(name))} " for name in RERUN_VARIABLES
                    if os.environ.get(name))
 
 
