@@ -4,6 +4,7 @@ FAILURE naming what happened, never a run without end or a dead Python."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,11 +33,13 @@ def torture(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 
 def test_a_task_spinning_with_irqs_off_is_no_progress(tmp_path):
-    """The free of tag 1 never returns: it spins with irqs off, so the task
-    is never asleep and the stall check alone would wait for ever."""
+    """The free of tag 1 never returns: it spins with irqs off holding the
+    pool's lock, so the task is never asleep and the stall check alone would
+    wait for ever."""
     env = broken_dropin(tmp_path, "\tBUG_ON(tag >= pool->nr_tags);\n",
                         "\tBUG_ON(tag >= pool->nr_tags);\n"
                         "\tif (tag == 1) {\n\t\tlocal_irq_disable();\n"
+                        "\t\tspin_lock(&pool->lock);\n"
                         "\t\tfor (;;)\n\t\t\tcpu_relax();\n\t}\n")
     proc = torture(env, "--duration", "60", "--stall_timeout", "1", "--seed", "3")
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -44,6 +47,8 @@ def test_a_task_spinning_with_irqs_off_is_no_progress(tmp_path):
     assert "!!! no progress: task" in out
     assert "is not asleep" in out
     assert "irqs off" in out  # the spinner, as the dump shows it
+    assert re.search(r"holds 0x[0-9a-f]+ \(taken at ip \+0x[0-9a-f]+ in percpu_ida_free\(\)\)",
+                     out), out
     assert "End of test: FAILURE" in out
     assert f"PERCPU_IDA_SRC={env['PERCPU_IDA_SRC']}" in out
 

@@ -8,6 +8,7 @@
 #include <linux/sched.h>
 #include <linux/cpumask.h>
 #include <linux/wait.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -551,6 +552,16 @@ static size_t dump_wait_queue(const struct wait_queue_head *wq, char *buf,
 }
 
 /* Every task, its state, what it waits on, and those wait queues. */
+/* @ip as an offset into the object that holds it, which Python can name */
+static unsigned long image_offset(unsigned long ip)
+{
+	Dl_info info;
+
+	if (dladdr((void *)ip, &info) && info.dli_fbase)
+		return ip - (unsigned long)info.dli_fbase;
+	return ip;
+}
+
 SHIM_EXPORT size_t hk_task_dump(char *buf, size_t len)
 {
 	const void *queues[16];
@@ -578,9 +589,9 @@ SHIM_EXPORT size_t hk_task_dump(char *buf, size_t len)
 		for (int l = 0; l < t->lockdep_depth && l < MAX_LOCK_DEPTH &&
 		     used < len; l++)
 			used += snprintf(buf + used, len - used,
-					 " holds %p (taken at ip %#lx)",
+					 " holds %p (taken at ip +%#lx)",
 					 t->held_locks[l].lock,
-					 t->held_locks[l].ip);
+					 image_offset(t->held_locks[l].ip));
 		if (since)
 			used += snprintf(buf + used, len - used,
 					 " asleep %.3f s", (shim_now_ns() - since) / 1e9);

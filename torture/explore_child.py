@@ -68,10 +68,9 @@ def run(argv: list[str], allocator: str, hang_timeout: float,
 def _symbolize(line: str, name: str, image: Path) -> str:
     """A backtrace frame in the image (a private copy of it: same offsets),
     with its function's name."""
-    found = re.search(r"\(\+(0x[0-9a-f]+)\)", line)
-    if not found or f"/{name}" not in line:
+    if f"/{name}" not in line:
         return line
-    return f"{line} {symbols.function_at(image, int(found.group(1), 16))}()"
+    return symbols.name_offsets(image, line, r"\(\+(0x[0-9a-f]+)\)")
 
 
 def _failure(rc: int, hung: bool, hang_timeout: float, fatal: list[str], allocator: str,

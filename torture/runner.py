@@ -11,7 +11,6 @@ import ctypes
 import json
 import os
 import random
-import re
 import shlex
 import signal
 import subprocess
@@ -339,6 +338,10 @@ class Campaign:
         return ("kernel reported:\n" + str(reports[0])) if reports else None
 
 
+# where the task dump says a held lock was taken: an offset into the image
+TASK_DUMP_IP = r"ip \+(0x[0-9a-f]+)"
+
+
 class Watchdog:
     """Every run ends in a verdict: a host thread that watches each task's
     own operation count (the harness's, not the allocator's) and calls
@@ -392,16 +395,9 @@ class Watchdog:
 
     def diagnosis(self, what: str) -> str:
         k = self.c.kernel
+        tasks = symbols.name_offsets(k.image, k.task_dump(), TASK_DUMP_IP)
         return (f"{what}\n  every task (state, vCPU, preempt count, irqs, locks held):\n"
-                f"{symbolize(k, k.task_dump())}  last trace events:\n{k.trace(24)}")
-
-
-def symbolize(kernel: Kernel, text: str) -> str:
-    """Name the function of each `ip 0x...` in a kernel's text."""
-    def name(m: re.Match[str]) -> str:
-        func = symbols.function_at(kernel.image, int(m.group(1), 16))
-        return f"ip {m.group(1)} in {func}()" if func else m.group(0)
-    return re.sub(r"ip (0x[0-9a-f]+)", name, text)
+                f"{tasks}  last trace events:\n{k.trace(24)}")
 
 
 def drain_check(pool: Pool, timeout: float = 10.0) -> None:

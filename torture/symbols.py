@@ -6,6 +6,7 @@ script survives edits to the port."""
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -124,6 +125,15 @@ def _function_at(image: Path, mtime: float, pc: int) -> str:
         if e.lo <= pc < e.hi and not e.header and (best is None or e.depth >= best.depth):
             best = e
     return best.name if best else "?"
+
+
+def name_offsets(image: Path, text: str, pattern: str) -> str:
+    """@text with the function appended to each image offset that @pattern's
+    first group (hex) matches: `ip +0x4883` becomes `ip +0x4883 in pida_steal()`."""
+    def named(found: re.Match[str]) -> str:
+        func = function_at(image, int(found.group(1), 16))
+        return found.group(0) if func == "?" else f"{found.group(0)} in {func}()"
+    return re.sub(pattern, named, text)
 
 
 def helper_ranges(image: Path) -> list[tuple[int, int]]:

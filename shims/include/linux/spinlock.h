@@ -69,10 +69,12 @@ static __always_inline void shim_lockdep_acquire_inline(raw_spinlock_t *lock,
 		h->class_id = cls;
 		h->subclass = subclass;
 		h->in_hardirq = need == SHIM_USED_IN_HARDIRQ;
+		/* inlined: where the caller took it, for reports and dumps */
+		h->ip = _THIS_IP_;
 		t->lockdep_depth = 1;
 		return;
 	}
-	shim_lockdep_acquire(lock, subclass, 0);
+	shim_lockdep_acquire(lock, subclass, _THIS_IP_);
 }
 
 static __always_inline void shim_lockdep_release_inline(raw_spinlock_t *lock)
