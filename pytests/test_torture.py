@@ -57,6 +57,19 @@ def test_broken_allocators_fail_for_the_right_reason(name):
     assert result.elapsed < 20.0, "the failure should stop the run at once"
 
 
+def test_a_stall_says_where_the_free_tags_are():
+    """A sleeper beside free tags: the report names the global count, the
+    caches that hold them, and how many steals were tried meanwhile."""
+    result = runner.run_isolated(
+        runner.TortureParams(torture_type="broken_no_wake", duration=30.0, stat_interval=0,
+                             stall_timeout=1.0, seed=11),
+        emit=lambda _: None,
+    )
+    assert not result.success
+    assert re.search(r"stall: .* tags free \(global \d+, cached: (none|cpu\d \d+).*; "
+                     r"\d+ steal attempts in the last [\d.]+ s\)", result.reason), result.reason
+
+
 def test_a_crash_is_a_failure_with_its_last_operations(monkeypatch):
     monkeypatch.delenv("SAN", raising=False)  # a plain build, so the crash is a crash
     result = runner.run_isolated(

@@ -7,6 +7,7 @@ trace events instead of the end of the caller.
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import json
 import os
@@ -141,6 +142,8 @@ class Campaign:
         self.hotplug = {"onoff_ops": 0, "stranded_max": 0, "stranded_total": 0,
                         "stranded_ms_max": 0, "stutters": 0}
         self.down: tuple[int, float, int] | None = None  # cpu, since, tags parked there
+        # (time, steal attempts so far): what the stall check's window saw
+        self.steal_samples: collections.deque[tuple[float, int]] = collections.deque()
 
     # ---- the C side ----
 
@@ -169,9 +172,7 @@ class Campaign:
         st = cabi.HkTortureStats()
         self.kernel.lib.hk_torture_stats(ctypes.byref(st))
         out = {name: getattr(st, name) for name in cabi.TORTURE_STATS}
-        counts = (ctypes.c_long * 4)()
-        self.kernel.lib.hk_sched_counts(counts)
-        out["sleeps"], out["wakeups"], out["steals"], out["global_locks"] = counts
+        out["sleeps"], out["wakeups"], out["steals"], out["global_locks"] = self.stats_counts()
         out.update(self.hotplug)
         return out
 
@@ -257,11 +258,16 @@ class Campaign:
         self.kernel.lib.hk_torture_pause(ctypes.byref(sleepers))
         if sleepers.value:
             raise Failure(f"stall: {sleepers.value} task(s) asleep at quiescence while "
-                          f"{free} tags are free (lost wakeup)\n  every task:\n"
+                          f"{free} tags are free ({self.where_free()})\n  every task:\n"
                           f"{self.kernel.task_dump()}")
 
     def check_stall(self) -> None:
-        """A task asleep past stall_timeout while tags are free: a lost wakeup."""
+        """A task asleep past stall_timeout while tags are free: liveness."""
+        now = time.monotonic()
+        self.steal_samples.append((now, self.stats_counts()[2]))
+        window = now - self.p.stall_timeout
+        while len(self.steal_samples) > 1 and self.steal_samples[1][0] <= window:
+            self.steal_samples.popleft()
         longest = self.kernel.lib.hk_longest_sleep_ms() / 1000
         if longest <= self.p.stall_timeout:
             return
@@ -272,7 +278,29 @@ class Campaign:
         else:
             free = -1
         raise Failure(f"stall: a task has slept {longest:.1f} s with {free} tags free "
-                      f"(lost wakeup?)\n  every task:\n{self.kernel.task_dump()}")
+                      f"({self.where_free()})\n  every task:\n{self.kernel.task_dump()}")
+
+    def stats_counts(self) -> list[int]:
+        """sleeps, wakeups, steal attempts (atomics and locks on another CPU's
+        per-cpu data) and global-lock trips, counted by the shims."""
+        counts = (ctypes.c_long * 4)()
+        self.kernel.lib.hk_sched_counts(counts)
+        return list(counts)
+
+    def where_free(self) -> str:
+        """Where the free tags sit (the global pool, each CPU's cache) and
+        whether anyone tried to steal them lately."""
+        since, before = self.steal_samples[0] if self.steal_samples else (0.0, 0)
+        tried = (f"{self.stats_counts()[2] - before} steal attempts in the last "
+                 f"{time.monotonic() - since:.1f} s" if self.steal_samples else
+                 "steal attempts not sampled yet")
+        if not self.kernel.features & cabi.FEAT_FREE_TAGS:
+            return f"{self.kernel.generation_label} cannot say where its free tags are; {tried}"
+        per_cpu = [(c, self.pool.free_tags(c)) for c in range(self.p.nr_cpus)]
+        cached = ", ".join(f"cpu{c} {n}{'' if self.kernel.online(c) else ' (offline)'}"
+                           for c, n in per_cpu if n)
+        return (f"global {self.pool.free_tags(self.p.nr_cpus)}, "
+                f"cached: {cached or 'none'}; {tried}")
 
     # ---- hotplug ----
 
