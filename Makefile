@@ -33,10 +33,10 @@ TLS_LIB      := $(BUILD)/libshimcurrent.so
 
 # Drop-in: an upstream lib/percpu_ida.c and its header, unmodified; V=1 reaches
 # the image builds that Python runs.
-export PERCPU_IDA_SRC PERCPU_IDA_H PERCPU_IDA_GEN SAN V
+export PERCPU_IDA_SRC PERCPU_IDA_H PERCPU_IDA_GEN SBITMAP_SRC SBITMAP_H SAN V
 
 # `make torture` tortures this allocator for DURATION seconds; ARGS adds flags.
-TORTURE_TYPE ?= $(if $(PERCPU_IDA_SRC),dropin,percpu_ida)
+TORTURE_TYPE ?= $(if $(PERCPU_IDA_SRC),dropin,$(if $(SBITMAP_SRC),sbitmap,percpu_ida))
 DURATION     ?= 30
 V            ?= 0
 Q            := $(if $(filter 1,$(V)),,@)
@@ -60,7 +60,8 @@ help:
 	@echo "V=1                  show the compiler command lines"
 	@echo "Drop-in: add PERCPU_IDA_SRC=.../lib/percpu_ida.c PERCPU_IDA_H=.../include/linux/percpu_ida.h"
 	@echo "         (and PERCPU_IDA_GEN=0|1|2|3 to override the generation read from its"
-	@echo "         declarations) to build, test, torture or explore it"
+	@echo "         declarations) to build, test, torture or explore it; SBITMAP_SRC=.../lib/sbitmap.c"
+	@echo "         SBITMAP_H=.../include/linux/sbitmap.h an upstream sbitmap (TORTURE_TYPE=sbitmap)"
 
 $(VENV)/.stamp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -211,7 +212,15 @@ $(IMG_OVER)/linux/$(IMG_HNAME): $(IMG_HDR)
 	$(Q)$(ALIAS_HEADER)
 endif
 
-$(IMG_DIR)/alloc.o: $(IMG_ALL_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS) $(KPORT_HDRS)
+# an upstream <linux/sbitmap.h> (SBITMAP_H), under the sbitmap adapter
+ifdef IMG_SBITMAP_H
+IMG_EXTRA_HDRS := $(IMG_OVER)/linux/sbitmap.h
+$(IMG_OVER)/linux/sbitmap.h: $(IMG_SBITMAP_H)
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+endif
+
+$(IMG_DIR)/alloc.o: $(IMG_ALL_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(IMG_EXTRA_HDRS) $(SHIM_HDRS) $(KPORT_HDRS)
 	@echo "  CC      $(IMG_ALL_C)"
 	$(Q)$(call compile_alloc,$@,)
 
@@ -222,7 +231,7 @@ $(IMG_DIR)/alloc.o: $(IMG_ALL_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS) $(K
 MEMTRACE := $(if $(filter thread address,$(SAN)),,-fsanitize=thread -U__SANITIZE_THREAD__ \
 	    --param tsan-instrument-func-entry-exit=0 --param tsan-distinguish-volatile=1)
 
-$(IMG_DIR)/alloc_det.o: $(IMG_ALL_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS) $(KPORT_HDRS)
+$(IMG_DIR)/alloc_det.o: $(IMG_ALL_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(IMG_EXTRA_HDRS) $(SHIM_HDRS) $(KPORT_HDRS)
 	@echo "  CC      $(IMG_ALL_C) [det copy]"
 	$(Q)$(call compile_alloc,$@.tmp,$(MEMTRACE))
 	$(Q)nm --defined-only -g $@.tmp | awk '{ print $$3 " det_" $$3 }' > $@.syms
@@ -230,7 +239,7 @@ $(IMG_DIR)/alloc_det.o: $(IMG_ALL_C) $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
 	$(Q)objcopy --redefine-syms=$@.syms $@.tmp $@
 	$(Q)rm -f $@.tmp $@.syms
 
-$(IMG_DIR)/%.o: shims/harness/%.c $(IMG_OVER)/linux/$(IMG_HNAME) $(SHIM_HDRS)
+$(IMG_DIR)/%.o: shims/harness/%.c $(IMG_OVER)/linux/$(IMG_HNAME) $(IMG_EXTRA_HDRS) $(SHIM_HDRS)
 	@echo "  CC      $< [$(IMG)]"
 	$(Q)$(CC) $(CFLAGS) $(IMG_CFLAGS) -MMD -MP -c $< -o $@
 

@@ -18,7 +18,8 @@ from torture.kernel import Kernel
 ALLOCATORS = sorted(images.allocators())
 # percpu_ida's own images: what its contract (steals, spills, sizes) binds
 PERCPU_ALLOCATORS = sorted(images.percpu_allocators())
-DEFAULT_ALLOCATOR = "percpu_ida" if "percpu_ida" in ALLOCATORS else PERCPU_ALLOCATORS[0]
+DEFAULT_ALLOCATOR = ("percpu_ida" if "percpu_ida" in ALLOCATORS
+                     else (PERCPU_ALLOCATORS or ALLOCATORS)[0])
 
 # hypothesis profiles: `ci` (the default in make test) and `thorough`
 settings.register_profile("ci", max_examples=15, stateful_step_count=30, deadline=None,

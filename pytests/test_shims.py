@@ -189,3 +189,19 @@ def test_bug_on_ends_the_instance_not_the_process(make_kernel):
     other = make_kernel()  # a second instance is untouched
     assert other.selftest("bitops") > 0
 
+
+
+@pytest.mark.parametrize("bits", [0, 1, 5, 63, 64, 65, 4095, 4096, 4097, 262145])
+def test_bitmap_tree_hands_out_every_bit_once(make_kernel, bits):
+    """<linux/bitmap-tree.h>, both call forms: every bit once, none past the
+    end, freed bits and only those come back, nothing leaked."""
+    k = make_kernel()
+    assert k.selftest("bitmap_tree", arg=bits) == 0
+    assert k.mem().outstanding == 0
+    assert not k.reports()
+
+
+def test_seq_file_and_bounded_random(make_kernel):
+    """seq_printf/seq_puts/seq_putc append, a full buffer overflows;
+    get_random_u32_below() stays below its bound."""
+    assert make_kernel().selftest("seq_file") == 0

@@ -15,14 +15,13 @@ RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results"
 
 def _allocators(text: str | None) -> tuple[str, ...]:
     """The named images (any image lookup() knows), or the six, and the
-    drop-in's too when PERCPU_IDA_SRC names one."""
+    drop-ins' too when PERCPU_IDA_SRC or SBITMAP_SRC names one."""
     if text:
         names = tuple(n for n in text.split(",") if n)
         for n in names:
             images.lookup(n)
         return names
-    dropin = images.dropin_spec()
-    return bench.ALLOCATORS + ((dropin.name,) if dropin else ())
+    return bench.ALLOCATORS + tuple(spec.name for spec in images.dropins())
 
 
 def _names(text: str, known: tuple[str, ...] | dict[str, str], label: str) -> tuple[str, ...]:

@@ -48,10 +48,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    specs = [*images.CORRECT.values(), *images.BASELINES.values(), *images.BROKEN.values()]
-    dropin = images.dropin_spec()
-    if dropin:
-        specs.append(dropin)
+    specs = [*images.CORRECT.values(), *images.BASELINES.values(), *images.BROKEN.values(),
+             *images.dropins()]
     for spec in specs:
         path = images.build(spec, args.san)
         print(f"  IMAGE   {spec.name:28s} {path.relative_to(images.ROOT)}")

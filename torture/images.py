@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from torture import generation, sanitizers
+from torture import generation, sanitizers, sbitmap_shape
 from torture.errors import BuildError, InvalidArgument, MissingSymbols, UnknownAllocator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,8 @@ class ImageSpec:
     api: str = "percpu_ida"  # the prefix of the entry points
     libs: tuple[Path, ...] = ()  # library sources under a baseline
     dropin: bool = False  # a user's file: kernel_port/include never shadows a kernel header
+    sbitmap_header: Path | None = None  # an upstream <linux/sbitmap.h> under the adapter
+    defines: str = ""  # what the adapter must know of an upstream file's era
 
     @property
     def percpu_ida(self) -> bool:
@@ -189,7 +191,33 @@ def dropin(src: str | None, hdr: str | None, gen: str | None = None) -> ImageSpe
                      about=f"drop-in {source} (generation {detected.label})")
 
 
-RERUN_VARIABLES = ("PERCPU_IDA_SRC", "PERCPU_IDA_H", "PERCPU_IDA_GEN", "SAN")
+def sbitmap_spec() -> ImageSpec | None:
+    """An upstream lib/sbitmap.c (SBITMAP_SRC, SBITMAP_H) under the blk-mq-style
+    adapter of the sbitmap_tags baseline, if the variables are set."""
+    src, hdr = os.environ.get("SBITMAP_SRC"), os.environ.get("SBITMAP_H")
+    if not src and not hdr:
+        return None
+    if not src or not hdr:
+        raise InvalidArgument("an sbitmap drop-in needs both SBITMAP_SRC and SBITMAP_H")
+    source, header = Path(src).resolve(), Path(hdr).resolve()
+    for label, path in (("SBITMAP_SRC", source), ("SBITMAP_H", header)):
+        if not path.is_file():
+            raise InvalidArgument(f"{label}={path}: no such file")
+    shape = sbitmap_shape.detect(source, header)
+    digest = hashlib.sha1(f"{source}\0{header}\0{shape}".encode()).hexdigest()[:10]
+    return dataclasses.replace(
+        BASELINES["sbitmap_tags"], name=f"sbitmap-{digest}", libs=(source,), dropin=True,
+        sbitmap_header=header, defines=shape.defines,
+        about=f"drop-in {source} (sbitmap, {shape.label})")
+
+
+def dropins() -> list[ImageSpec]:
+    """The user's files named by the environment: a percpu_ida, an sbitmap."""
+    return [spec for spec in (dropin_spec(), sbitmap_spec()) if spec]
+
+
+RERUN_VARIABLES = ("PERCPU_IDA_SRC", "PERCPU_IDA_H", "PERCPU_IDA_GEN", "SBITMAP_SRC",
+                   "SBITMAP_H", "SAN")
 
 
 def rerun_prefix() -> str:
@@ -204,9 +232,9 @@ def rerun_prefix() -> str:
 
 
 def allocators() -> dict[str, ImageSpec]:
-    """Every allocator the suites run on: the drop-in alone when one is set."""
-    spec = dropin_spec()
-    return {spec.name: spec} if spec else {**CORRECT, **BASELINES}
+    """Every allocator the suites run on: the drop-ins alone when any is set."""
+    specs = dropins()
+    return {spec.name: spec for spec in specs} if specs else {**CORRECT, **BASELINES}
 
 
 def percpu_allocators() -> dict[str, ImageSpec]:
@@ -216,14 +244,16 @@ def percpu_allocators() -> dict[str, ImageSpec]:
 
 def lookup(name: str) -> ImageSpec:
     """An image by name; a drop-in may be named "dropin"."""
-    if name == "dropin":
-        spec = dropin_spec()
+    named = {"dropin": (dropin_spec, "PERCPU_IDA_SRC and PERCPU_IDA_H"),
+             "sbitmap": (sbitmap_spec, "SBITMAP_SRC and SBITMAP_H")}
+    if name in named:
+        find, needs = named[name]
+        spec = find()
         if spec is None:
-            raise UnknownAllocator("allocator 'dropin' needs PERCPU_IDA_SRC and PERCPU_IDA_H")
+            raise UnknownAllocator(f"allocator {name!r} needs {needs}")
         return spec
     table = {**CORRECT, **BASELINES, **BROKEN, **INTERLEAVING_ONLY}
-    spec = dropin_spec()
-    if spec:
+    for spec in dropins():
         table[spec.name] = spec
     if name not in table:
         raise UnknownAllocator(
@@ -304,6 +334,8 @@ def build(spec: ImageSpec, san: str | None = None) -> Path:
         if spec.percpu_ida:
             args.append(f"IMG_FEATURES=-DPIDA_FOR_EACH_FREE={int(spec.gen.has_for_each_free)} "
                         f"-DPIDA_FREE_TAGS={int(spec.gen.has_free_tags)}")
+        if spec.sbitmap_header:
+            args += [f"IMG_SBITMAP_H={spec.sbitmap_header}", f"IMG_FEATURES={spec.defines}"]
         _make(spec, args, san, coverage(spec))
         _built.add((spec.name, san))
     return out

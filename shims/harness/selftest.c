@@ -15,6 +15,9 @@
 #include <linux/atomic.h>
 #include <linux/bitmap.h>
 #include <linux/bitmap-tree.h>
+#include <linux/random.h>
+#include <linux/seq_file.h>
+#include <string.h>
 #include <stdio.h>
 #include "harness.h"
 
@@ -439,6 +442,29 @@ static long st_bitmap_tree(long arg)
 	return fail;
 }
 
+/*
+ * seq_file as a show function uses it, and the bounded random helpers:
+ * 0, or the line of the check that failed.
+ */
+static long st_seq_file(long arg)
+{
+	char buf[16];
+	struct seq_file m = { .buf = buf, .size = sizeof(buf) };
+
+	seq_printf(&m, "depth=%u", 64U);
+	seq_putc(&m, ' ');
+	seq_puts(&m, "ab");
+	if (m.count != 11 || memcmp(buf, "depth=64 ab", 11) || seq_has_overflowed(&m))
+		return __LINE__;
+	seq_puts(&m, "0123456789");	/* does not fit: the file overflows */
+	if (!seq_has_overflowed(&m))
+		return __LINE__;
+	for (int i = 0; i < 1000; i++)
+		if (get_random_u32_below(7) >= 7 || prandom_u32_max(1) != 0)
+			return __LINE__;
+	return 0;
+}
+
 struct st_entry {
 	const char *name;
 	long (*fn)(long arg);
@@ -484,6 +510,7 @@ static const struct st_entry st_table[] = {
 	{ "context", st_context },
 	{ "test_ida", st_test_ida },
 	{ "bitmap_tree", st_bitmap_tree },
+	{ "seq_file", st_seq_file },
 };
 
 struct st_call {

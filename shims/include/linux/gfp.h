@@ -85,4 +85,16 @@ static inline int get_order(unsigned long size)
 	return order;
 }
 
+/*
+ * The kernel's gfp.h reaches the zone definitions (mmzone.h), and through
+ * them spinlocks, wait queues, atomics and, by topology.h, per-cpu data:
+ * headers as old as the first sbitmap.h lean on that.  Last, since those
+ * headers use what is above.
+ */
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/atomic.h>
+#include <linux/topology.h>
+#include <linux/percpu.h>
+
 #endif /* _LINUX_GFP_H */

@@ -12,6 +12,9 @@
 #include <linux/err.h>
 #include <linux/cache.h>
 #include <linux/stddef.h>
+/* export.h through linkage.h, and log2.h, as the kernel's kernel.h has them */
+#include <linux/export.h>
+#include <linux/log2.h>
 
 #define U8_MAX		((u8)~0U)
 #define U16_MAX		((u16)~0U)

@@ -5,6 +5,7 @@
 #include <linux/types.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
+#include <linux/topology.h>
 
 void *__kmalloc(size_t size, gfp_t flags);
 void kfree(const void *objp);
@@ -34,8 +35,13 @@ static inline void *kcalloc(size_t n, size_t size, gfp_t flags)
 	return kmalloc_array(n, size, flags | __GFP_ZERO);
 }
 
+/* one memory node: the _node forms are the plain ones, node ignored */
 #define kmalloc_node(size, flags, node)		kmalloc(size, flags)
 #define kzalloc_node(size, flags, node)		kzalloc(size, flags)
+#define kmalloc_array_node(n, size, flags, node) kmalloc_array(n, size, flags)
+#define kcalloc_node(n, size, flags, node)	kcalloc(n, size, flags)
+#define kvmalloc_node(size, flags, node)	kmalloc(size, flags)
+#define kvzalloc_node(size, flags, node)	kzalloc(size, flags)
 #define kvmalloc(size, flags)			kmalloc(size, flags)
 #define kvzalloc(size, flags)			kzalloc(size, flags)
 #define kvmalloc_array(n, size, flags)		kmalloc_array(n, size, flags)
