@@ -18,8 +18,9 @@ from torture.kernel import Kernel
 ALLOCATORS = sorted(images.allocators())
 # percpu_ida's own images: what its contract (steals, spills, sizes) binds
 PERCPU_ALLOCATORS = sorted(images.percpu_allocators())
-DEFAULT_ALLOCATOR = ("percpu_ida" if "percpu_ida" in ALLOCATORS
-                     else (PERCPU_ALLOCATORS or ALLOCATORS)[0])
+# a percpu_ida image: the drop-in's when there is one, else the port
+DEFAULT_ALLOCATOR = (PERCPU_ALLOCATORS or ["percpu_ida"])[0] \
+    if "percpu_ida" not in ALLOCATORS else "percpu_ida"
 
 # hypothesis profiles: `ci` (the default in make test) and `thorough`
 settings.register_profile("ci", max_examples=15, stateful_step_count=30, deadline=None,

@@ -23,6 +23,9 @@ PORT_HDR = images.PORT / "include/linux/percpu_ida.h"
 
 @pytest.fixture
 def dropin_env(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    for name in ("SBITMAP_SRC", "SBITMAP_H"):  # this percpu_ida drop-in alone
+        monkeypatch.delenv(name, raising=False)
+
     def point(src: Path, hdr: Path, gen: str | None = None) -> None:
         monkeypatch.setenv("PERCPU_IDA_SRC", str(src))
         monkeypatch.setenv("PERCPU_IDA_H", str(hdr))

@@ -83,7 +83,7 @@ def _failure(rc: int, hung: bool, hang_timeout: float, fatal: list[str], allocat
                       if line.startswith("det-fatal: decisions")), "")
     trace = [line for line in fatal if not line.startswith("det-fatal:")]
     lines = [f"FAILURE: {what}", "  C backtrace:"] + [f"    {f}" for f in trace or ["(none)"]]
-    lines.append(f"replay: {images.rerun_prefix()}python -m torture explore {allocator} "
+    lines.append(f"replay: {images.rerun_prefix(allocator)}python -m torture explore {allocator} "
                  f"--scenario {scenario} {'--memory ' if memory else ''}"
                  f"--replay {decisions or '0'}")
     return "\n".join(lines)

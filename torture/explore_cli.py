@@ -110,8 +110,8 @@ def cmd(args: argparse.Namespace) -> int:
     if outcome.failed:
         print(f"FAILURE: {outcome.message}")
         decisions = encode(shrink.trimmed(outcome.decisions))
-        print(f"replay: {images.rerun_prefix()}python -m torture explore {args.allocator} "
-              f"--scenario {name} "
+        prefix = images.rerun_prefix(args.allocator)
+        print(f"replay: {prefix}python -m torture explore {args.allocator} --scenario {name} "
               f"{'--memory ' if budget.memory else ''}--replay {decisions}")
     else:
         print("SUCCESS")

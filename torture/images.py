@@ -216,18 +216,22 @@ def dropins() -> list[ImageSpec]:
     return [spec for spec in (dropin_spec(), sbitmap_spec()) if spec]
 
 
-RERUN_VARIABLES = ("PERCPU_IDA_SRC", "PERCPU_IDA_H", "PERCPU_IDA_GEN", "SBITMAP_SRC",
-                   "SBITMAP_H", "SAN")
+def rerun_prefix(allocator: str) -> str:
+    """The variables that chose what ran (the drop-in @allocator is, a
+    sanitizer), as a command's prefix: a rerun line without them would run
+    something else."""
+    spec = lookup(allocator)
+    names = ["SAN"]
+    if spec.dropin and spec.percpu_ida:
+        names[:0] = ["PERCPU_IDA_SRC", "PERCPU_IDA_H", "PERCPU_IDA_GEN"]
+    if spec.sbitmap_header:
+        names[:0] = ["SBITMAP_SRC", "SBITMAP_H"]
 
-
-def rerun_prefix() -> str:
-    """The variables that chose what ran (a drop-in, a sanitizer), as a
-    command's prefix: a rerun line without them would run something else."""
     def value(name: str) -> str:
         text = os.environ[name]
         return str(Path(text).resolve()) if name.endswith(("_SRC", "_H")) else text
 
-    return "".join(f"{name}={shlex.quote(value(name))} " for name in RERUN_VARIABLES
+    return "".join(f"{name}={shlex.quote(value(name))} " for name in names
                    if os.environ.get(name))
 
 

@@ -99,7 +99,7 @@ class TortureParams:
         """The command line that reruns exactly this run."""
         args = " ".join(f"--{f.name} {shlex.quote(str(getattr(self, f.name)))}"
                         for f in fields(self) if f.name != "fault" or self.fault)
-        return f"{images.rerun_prefix()}python -m torture run {args}"
+        return f"{images.rerun_prefix(self.torture_type)}python -m torture run {args}"
 
 
 @dataclass
