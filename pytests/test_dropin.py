@@ -148,12 +148,14 @@ def test_generation_matrix(name, tmp_path):
     assert torture.returncode == 0, torture.stdout + torture.stderr
     assert "End of test: SUCCESS" in torture.stdout
     assert f"PERCPU_IDA_SRC={src}" in torture.stdout  # the rerun line says what ran
+    assert f"dropin-torture: drop-in {src} (generation {spec.gen.label})" in torture.stdout
 
     explore = subprocess.run(
         [sys.executable, "-m", "torture", "explore", "dropin"],
         cwd=images.ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert explore.returncode == 0, explore.stdout + explore.stderr
     assert explore.stdout.rstrip().endswith("SUCCESS")
+    assert explore.stdout.startswith(f"drop-in {src} (generation {spec.gen.label})")
 
     suite = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",

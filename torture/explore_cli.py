@@ -90,6 +90,9 @@ def cmd(args: argparse.Namespace) -> int:
     else:
         plan = [(args.scenario, det_suite.SCENARIOS[args.scenario](),
                  det_suite.Budget(_strategy(args), args.memory))]
+    spec = images.lookup(args.allocator)
+    if spec.dropin:  # what was recognised in the user's file
+        print(spec.about)
     outcome = None
     for name, scenario, budget in plan:
         print(f"--- scenario {name} memory {int(budget.memory)}", flush=True)

@@ -478,6 +478,8 @@ def run(params: TortureParams, emit: Callable[[str], None] = print,
         c.kernel.lib.hk_trace_attach(str(trace_file).encode())
         c.kernel.lib.hk_torture_history_attach(f"{trace_file}.ops".encode())
     emit(f"--- Start of test: {' '.join(f'{k}={v}' for k, v in asdict(p).items())}")
+    if c.kernel.spec.dropin:  # what was recognised in the user's file
+        emit(f"{name}: {c.kernel.spec.about}")
     c.start()
     start = time.monotonic()
 
