@@ -118,9 +118,15 @@ def test_unknown_selftest(make_kernel):
 
 
 def test_zero_tags_is_enomem_with_the_kernels_warning(make_kernel):
-    from torture import OutOfMemory
+    from torture import NoTags, OutOfMemory, generation
 
     k = make_kernel()
+    if k.spec.gen.number == generation.POSTING:
+        # its free tags are a bitmap tree, not pages: an empty pool is a pool
+        with pytest.raises(NoTags):
+            k.pool(0).alloc()
+        assert not k.reports()
+        return
     with pytest.raises(OutOfMemory):
         k.pool(0)
     assert any("page allocation of order" in r.message for r in k.reports())
