@@ -176,14 +176,21 @@ def dropin_spec() -> ImageSpec | None:
     return dropin(src, hdr, os.environ.get("PERCPU_IDA_GEN") or None)
 
 
-def dropin(src: str | None, hdr: str | None, gen: str | None = None) -> ImageSpec:
-    """An image from an upstream lib/percpu_ida.c and its header, unmodified."""
+def _user_files(what: str, variables: tuple[str, str], src: str | None,
+                hdr: str | None) -> tuple[Path, Path]:
+    """A user's .c and header, both named and both there."""
     if not src or not hdr:
-        raise InvalidArgument("a drop-in needs both PERCPU_IDA_SRC and PERCPU_IDA_H")
-    source, header = Path(src).resolve(), Path(hdr).resolve()
-    for label, path in (("PERCPU_IDA_SRC", source), ("PERCPU_IDA_H", header)):
+        raise InvalidArgument(f"{what} needs both {variables[0]} and {variables[1]}")
+    paths = Path(src).resolve(), Path(hdr).resolve()
+    for label, path in zip(variables, paths, strict=True):
         if not path.is_file():
             raise InvalidArgument(f"{label}={path}: no such file")
+    return paths
+
+
+def dropin(src: str | None, hdr: str | None, gen: str | None = None) -> ImageSpec:
+    """An image from an upstream lib/percpu_ida.c and its header, unmodified."""
+    source, header = _user_files("a drop-in", ("PERCPU_IDA_SRC", "PERCPU_IDA_H"), src, hdr)
     detected = (generation.from_name(gen, source, header) if gen
                 else generation.detect(source, header))
     digest = hashlib.sha1(f"{source}\0{header}\0{detected.number}".encode()).hexdigest()[:10]
@@ -197,12 +204,7 @@ def sbitmap_spec() -> ImageSpec | None:
     src, hdr = os.environ.get("SBITMAP_SRC"), os.environ.get("SBITMAP_H")
     if not src and not hdr:
         return None
-    if not src or not hdr:
-        raise InvalidArgument("an sbitmap drop-in needs both SBITMAP_SRC and SBITMAP_H")
-    source, header = Path(src).resolve(), Path(hdr).resolve()
-    for label, path in (("SBITMAP_SRC", source), ("SBITMAP_H", header)):
-        if not path.is_file():
-            raise InvalidArgument(f"{label}={path}: no such file")
+    source, header = _user_files("an sbitmap drop-in", ("SBITMAP_SRC", "SBITMAP_H"), src, hdr)
     shape = sbitmap_shape.detect(source, header)
     digest = hashlib.sha1(f"{source}\0{header}\0{shape}".encode()).hexdigest()[:10]
     return dataclasses.replace(
