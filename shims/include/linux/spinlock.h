@@ -89,7 +89,8 @@ static __always_inline void shim_lockdep_release_inline(raw_spinlock_t *lock)
 	shim_lockdep_release(lock, 0);
 }
 
-static inline void do_raw_spin_lock(raw_spinlock_t *lock, int subclass)
+/* always inline: lockdep's ip is the caller's, even under -fno-inline (gcov) */
+static __always_inline void do_raw_spin_lock(raw_spinlock_t *lock, int subclass)
 {
 	if (unlikely(lock->magic != SPINLOCK_MAGIC))
 		shim_spin_bad_magic(lock, "lock");
@@ -100,7 +101,7 @@ static inline void do_raw_spin_lock(raw_spinlock_t *lock, int subclass)
 	__shim_spin_acquired(lock);
 }
 
-static inline int do_raw_spin_trylock(raw_spinlock_t *lock)
+static __always_inline int do_raw_spin_trylock(raw_spinlock_t *lock)
 {
 	if (unlikely(lock->magic != SPINLOCK_MAGIC))
 		shim_spin_bad_magic(lock, "trylock");
