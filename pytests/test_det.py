@@ -306,6 +306,21 @@ def test_a_vcpu_goes_down_with_tags_parked_and_they_come_back(allocator: str) ->
     assert o.hit("pida_steal") == (allocator != "percpu_ida_cpuhp")
 
 
+@pytest.mark.parametrize("refused", [False, True])
+def test_a_refused_cpu_down_leaves_the_cache_where_it_was(refused: bool) -> None:
+    """The notifier variant spills a dead CPU's cache; a cpu_down that a
+    callback refuses (a decision of the engine) never reaches CPU_DEAD."""
+    sc = Scenario(4, 4, 2, 2, [Task(0, [A] * 4), Task(1, [A, A, free(), free()])],
+                  [], [Hotplug(1, may_fail=True)])
+    o = explore("percpu_ida_cpuhp", sc, Script([
+        run(1, "done"), hotplug(refused), run("hotplug", "done"), run(0, "done"),
+    ]))
+    assert o.verdict == "pass" and sorted(allocs(o, 0)) == [0, 1, 2, 3]
+    assert o.hit("pida_cpu_notify", "lock") == (not refused)
+    # task 0 steals the parked tags from the live CPU instead
+    assert o.hit("pida_steal") == refused
+
+
 STEAL_PUSH = Script([
     run(1, At("pida_push_local")),          # the owner is about to push
     run(0, At("pida_steal", "xchg")),       # the thief claims the cache...

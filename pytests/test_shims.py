@@ -123,22 +123,6 @@ def test_cmpxchg_xchg_atomics(make_kernel):
     assert make_kernel().selftest("cmpxchg") == 0
 
 
-def test_hotplug_callbacks_run_in_order(make_kernel):
-    k = make_kernel(nr_cpus=3)
-    assert k.selftest("hotplug_register") == 0
-    k.cpu_down(1)
-    assert not k.online(1)
-    down = k.selftest_log().split()
-    # AP states tear down in reverse registration order on the dying CPU,
-    # then CPU_DYING, then the PREPARE/DEAD section, then CPU_DEAD, POST_DEAD
-    assert down == ["nb:5:1", "ap2:down:1", "ap1:down:1", "nb:8:1", "prep:down:1",
-                    "nb:7:1", "nb:9:1"]
-    k.cpu_up(1)
-    assert k.online(1)
-    up = k.selftest_log().split()[len(down):]
-    assert up == ["nb:3:1", "prep:up:1", "nb:10:1", "ap1:up:1", "ap2:up:1", "nb:2:1"]
-
-
 def test_tasks_on_an_offlined_cpu_migrate(make_kernel, background):
     k = make_kernel(nr_cpus=2)
     sleeper = k.task("sleeper")

@@ -58,6 +58,7 @@ struct det_fiber {
 	int event;		/* FK_IRQ: the irq event */
 	int prio;		/* PCT */
 	int up;			/* FK_HOTPLUG */
+	int refused;		/* FK_HOTPLUG: a callback says no (a decision) */
 	long relax_since;
 	long last_step;
 	struct task_struct *task;
@@ -102,7 +103,7 @@ static struct {
 	struct det_fiber *irq_on[NR_CPUS];
 	struct det_irq_event irqs[DET_MAX_EVENTS];
 	int nr_irqs;
-	int hp_cpu[DET_MAX_EVENTS], hp_up[DET_MAX_EVENTS];
+	int hp_cpu[DET_MAX_EVENTS], hp_up[DET_MAX_EVENTS], hp_may_fail[DET_MAX_EVENTS];
 	int nr_hp, next_hp, hp_prio;
 	bool hp_active;
 	struct det_dec decs[DET_MAX_DECS];
@@ -319,6 +320,11 @@ static void add_vcpu_options(const struct det_fiber *f)
 			add_dec(DK_RUN, f->id, f->want_cpu, -1);
 		return;
 	}
+	if (f->cur->flags & PF_NO_SETAFFINITY) {	/* bound: its CPU or none */
+		if (vcpu_available(f->home))
+			add_dec(DK_RUN, f->id, f->home, -1);
+		return;
+	}
 	home_ok = shim_vcpus[f->home].online;
 	if (home_ok && vcpu_available(f->home))
 		add_dec(DK_RUN, f->id, f->home, -1);
@@ -356,8 +362,12 @@ static bool list_decisions(void)
 	for (int e = 0; e < det.nr_irqs; e++)
 		if (det.irqs[e].count && irq_injectable(det.irqs[e].cpu))
 			add_dec(DK_IRQ, -1, det.irqs[e].cpu, e);
-	if (!det.hp_active && det.next_hp < det.nr_hp)
-		add_dec(DK_HOTPLUG, -1, det.hp_cpu[det.next_hp], det.next_hp);
+	if (!det.hp_active && det.next_hp < det.nr_hp) {
+		add_dec(DK_HOTPLUG, 0, det.hp_cpu[det.next_hp], det.next_hp);
+		/* the same operation, refused by a callback: its unwinding */
+		if (det.hp_may_fail[det.next_hp])
+			add_dec(DK_HOTPLUG, 1, det.hp_cpu[det.next_hp], det.next_hp);
+	}
 	return cur_enabled;
 }
 
@@ -388,8 +398,8 @@ static bool script_match(const struct det_script_step *st,
 	switch (st->kind) {
 	case DS_IRQ:
 		return d->kind == DK_IRQ && d->event == st->target;
-	case DS_HOTPLUG:
-		return d->kind == DK_HOTPLUG;
+	case DS_HOTPLUG:	/* target: refused */
+		return d->kind == DK_HOTPLUG && d->fiber == st->target;
 	}
 	if (d->kind != DK_RUN)
 		return false;
@@ -605,6 +615,7 @@ static struct det_fiber *apply(const struct det_dec *d)
 		f = new_fiber(FK_HOTPLUG, &hotplug_task, det.hp_prio);
 		f->cpu = det.hp_cpu[d->event];
 		f->up = det.hp_up[d->event];
+		f->refused = d->fiber;
 		det.next_hp++;
 		det.hp_active = true;
 		break;
@@ -899,8 +910,10 @@ static void fiber_body(void *arg)
 		irq_exit_fiber(f);
 		break;
 	case FK_HOTPLUG:
-		trace_add(f, DE_HOTPLUG, (void *)(long)f->up, f->cpu, 0);
+		trace_add(f, DE_HOTPLUG, (void *)(long)f->up, f->cpu, f->refused);
+		shim_hotplug_refuse_next(f->refused);
 		f->up ? shim_do_cpu_up(f->cpu) : shim_do_cpu_down(f->cpu);
+		shim_hotplug_refuse_next(false);
 		det.hp_active = false;
 		break;
 	}
@@ -1005,13 +1018,17 @@ int det_add_irq(int cpu, int count, void (*fn)(void *), void *arg)
 	return det.nr_irqs++;
 }
 
-/* A cpu_down (@up 0) or cpu_up of @cpu, in list order. */
-int det_add_hotplug(int cpu, int up)
+/*
+ * A cpu_down (@up 0) or cpu_up of @cpu, in list order; with @may_fail, its
+ * refusal by a callback is a decision too.
+ */
+int det_add_hotplug(int cpu, int up, int may_fail)
 {
 	if (det.nr_hp == DET_MAX_EVENTS)
 		return -ENOSPC;
 	det.hp_cpu[det.nr_hp] = cpu;
 	det.hp_up[det.nr_hp] = up;
+	det.hp_may_fail[det.nr_hp] = may_fail;
 	return det.nr_hp++;
 }
 

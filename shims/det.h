@@ -54,7 +54,8 @@ enum det_until { DU_POINT, DU_BLOCKED, DU_DONE, DU_STEPS };
 
 struct det_script_step {
 	int kind;
-	int target;		/* DS_RUN: task index or DET_TARGET_*; DS_IRQ: event */
+	int target;		/* DS_RUN: task index or DET_TARGET_*; DS_IRQ: event;
+				 * DS_HOTPLUG: 1 for its refusal */
 	int cpu;		/* DS_RUN: vCPU to resume on, -1: its own */
 	int until;
 	int point;		/* DU_POINT: SP_*, -1: any */
@@ -107,7 +108,7 @@ int det_add_rescue(struct task_struct *t, int cpu, void (*fn)(void *),
 bool det_fiber_done(int id);
 void det_rescue_wait(void);
 int det_add_irq(int cpu, int count, void (*fn)(void *), void *arg);
-int det_add_hotplug(int cpu, int up);
+int det_add_hotplug(int cpu, int up, int may_fail);
 void det_run(const struct det_strategy *s, struct det_outcome *out);
 void det_fail(int verdict, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -26,11 +26,41 @@ struct cpuhp_step {
 static struct cpuhp_step steps[CPUHP_ONLINE + 1];
 static struct notifier_block *cpu_chain;
 static pthread_rwlock_t hotplug_lock = PTHREAD_RWLOCK_INITIALIZER;
-static struct task_struct cpuhp_task;
+static struct task_struct cpuhp_task;		/* the control task */
+static struct task_struct cpuhp_threads[NR_CPUS];	/* cpuhp/N, bound to N */
+static uint64_t stopped_cpus;	/* the vCPUs stop_machine() holds */
+static bool refuse_next;	/* the deterministic engine's decision */
+
+/*
+ * The next operation is refused by a callback at the end of its preparation,
+ * after the real callbacks ran: cpu_down at the end of the ONLINE teardown
+ * (-EBUSY), cpu_up at the end of PREPARE (-ENOMEM).  Its unwinding runs.
+ */
+void shim_hotplug_refuse_next(bool refuse)
+{
+	refuse_next = refuse;
+}
 
 void shim_hotplug_boot(void)
 {
 	shim_task_init(&cpuhp_task, "cpuhp", PF_HARNESS);
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		char name[TASK_COMM_LEN];
+
+		snprintf(name, sizeof(name), "cpuhp/%u", cpu);
+		shim_task_init(&cpuhp_threads[cpu], name,
+			       PF_HARNESS | PF_NO_SETAFFINITY);
+		cpuhp_threads[cpu].cpu = cpu;
+	}
+}
+
+/* A hotplug operation's exclusion; one host thread in the deterministic engine. */
+static void hotplug_op_lock(void)
+{
+	while (shim_det_active && pthread_rwlock_trywrlock(&hotplug_lock))
+		shim_sched_point(SP_RELAX, NULL);
+	if (!shim_det_active)
+		pthread_rwlock_wrlock(&hotplug_lock);
 }
 
 /* Registration may sleep for a hotplug operation: give the vCPU up meanwhile. */
@@ -41,19 +71,6 @@ static void hotplug_write_lock(void)
 		pthread_rwlock_wrlock(&hotplug_lock);
 		shim_block_end();
 	}
-}
-
-static int notify(unsigned long action, unsigned int cpu)
-{
-	struct notifier_block *nb;
-	int ret = NOTIFY_DONE;
-
-	for (nb = cpu_chain; nb; nb = nb->next) {
-		ret = nb->notifier_call(nb, action, (void *)(unsigned long)cpu);
-		if (ret & NOTIFY_STOP_MASK)
-			break;
-	}
-	return ret;
 }
 
 int register_cpu_notifier(struct notifier_block *nb)
@@ -104,6 +121,262 @@ static int dyn_slot(enum cpuhp_state state)
 	return -ENOSPC;
 }
 
+/*
+ * The sections of a CPU's states, as the kernel divides them: PREPARE/DEAD on
+ * a control CPU, STARTING/DYING on the CPU itself with irqs off, and the
+ * ONLINE states in that CPU's hotplug thread, bound to it.
+ */
+#define BP_FIRST	(CPUHP_OFFLINE + 1)
+#define BP_LAST		(CPUHP_AP_OFFLINE - 1)
+#define STARTING_FIRST	(CPUHP_AP_OFFLINE + 1)
+#define STARTING_LAST	(CPUHP_AP_ONLINE - 1)
+#define AP_FIRST	(CPUHP_AP_ONLINE_IDLE + 1)
+#define AP_LAST		(CPUHP_ONLINE - 1)
+
+static bool atomic_state(int st)
+{
+	return st >= STARTING_FIRST && st <= STARTING_LAST;
+}
+
+static bool ap_thread_state(int st)
+{
+	return st >= AP_FIRST && st <= AP_LAST;
+}
+
+/* A callback of a section that must not fail did: the kernel WARNs. */
+static void nofail(int ret, int st, const char *what, unsigned int cpu)
+{
+	if (ret)
+		shim_report(SHIM_REPORT_WARN, __FILE__, __LINE__, what,
+			    "cpuhp state %d (%s) failed with %d on CPU %u, "
+			    "which the kernel does not allow", st,
+			    steps[st].name ? steps[st].name : "?", ret, cpu);
+}
+
+static int invoke(int st, bool bringup, unsigned int cpu)
+{
+	int (*cb)(unsigned int) = bringup ? steps[st].startup : steps[st].teardown;
+
+	if (!steps[st].used || !cb)
+		return 0;
+	shim_trace(bringup ? "cpuhp_startup" : "cpuhp_teardown", cpu, st);
+	return cb(cpu);
+}
+
+/*
+ * Bring states @first..@last up in order.  On a failure, tear down the ones
+ * already up, newest first, and return the error: the CPU is left as it was.
+ */
+static int startup_range(unsigned int cpu, int first, int last)
+{
+	for (int st = first; st <= last; st++) {
+		int ret = invoke(st, true, cpu);
+
+		if (ret) {
+			while (--st >= first)
+				invoke(st, false, cpu);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Tear states @last..@first down; a failure brings those already down back. */
+static int teardown_range(unsigned int cpu, int last, int first)
+{
+	for (int st = last; st >= first; st--) {
+		int ret = invoke(st, false, cpu);
+
+		if (ret) {
+			while (++st <= last)
+				invoke(st, true, cpu);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Sections that cannot fail: a failure is reported and the walk goes on. */
+static void range_nofail(unsigned int cpu, int from, int to, bool bringup)
+{
+	int step = bringup ? 1 : -1;
+
+	for (int st = from; st != to + step; st += step)
+		nofail(invoke(st, bringup, cpu), st, bringup ? "cpuhp_startup" :
+		       "cpuhp_teardown", cpu);
+}
+
+/*
+ * The notifier chain (before 4.10): call the first @nr_to_call (all if -1),
+ * counting the calls in @nr_calls.  A NOTIFY_BAD stops the walk: its errno.
+ */
+static int notify_some(unsigned long action, unsigned int cpu, int nr_to_call,
+		       int *nr_calls)
+{
+	struct notifier_block *nb;
+	int ret = NOTIFY_DONE;
+
+	for (nb = cpu_chain; nb && nr_to_call; nb = nb->next, nr_to_call--) {
+		ret = nb->notifier_call(nb, action, (void *)(unsigned long)cpu);
+		if (nr_calls)
+			(*nr_calls)++;
+		if (ret & NOTIFY_STOP_MASK)
+			break;
+	}
+	return notifier_to_errno(ret);
+}
+
+static void notify(unsigned long action, unsigned int cpu)
+{
+	notify_some(action, cpu, -1, NULL);
+}
+
+/* A vetoed step: tell the notifiers called before the one that said no. */
+static int notify_veto(unsigned long action, unsigned long undo,
+		       unsigned int cpu)
+{
+	int nr_calls = 0;
+	int err = notify_some(action, cpu, -1, &nr_calls);
+
+	if (err) {
+		shim_trace("cpuhp_veto", cpu, action);
+		notify_some(undo, cpu, nr_calls - 1, NULL);
+	}
+	return err;
+}
+
+/*
+ * Run @fn as @t on vCPU @cpu, taking the vCPU as a task would.  The caller
+ * holds no vCPU; a BUG in @fn goes where the hotplug operation's goes.
+ */
+static int run_as(struct task_struct *t, unsigned int cpu,
+		  int (*fn)(unsigned int cpu, long arg), unsigned int target,
+		  long arg)
+{
+	struct task_struct *saved = shim_current;
+	int ret;
+
+	t->bug_jmp = saved ? saved->bug_jmp : NULL;
+	shim_current = t;
+	while (shim_task_enter(t, cpu))
+		shim_check_dead();
+	ret = fn(target, arg);
+	if (t->vcpu)
+		shim_task_leave(t);
+	shim_current = saved;
+	return ret;
+}
+
+/*
+ * Where the control part runs: the caller of cpu_down() runs on any online
+ * CPU, the target included while it is up.  A free vCPU if there is one
+ * (others first), else wait for one that is not the target.
+ */
+static unsigned int control_cpu(unsigned int cpu)
+{
+	unsigned int c, wait = nr_cpu_ids;
+
+	for_each_online_cpu(c) {
+		if (c != cpu && wait == nr_cpu_ids)
+			wait = c;
+		if (c != cpu && !READ_ONCE(shim_vcpus[c].token))
+			return c;
+	}
+	if (cpu_online(cpu) && (!READ_ONCE(shim_vcpus[cpu].token) ||
+				wait == nr_cpu_ids))
+		return cpu;
+	return wait;
+}
+
+/* The control part, as the hotplug task. */
+static int on_control_cpu(unsigned int cpu,
+			  int (*fn)(unsigned int cpu, long arg), long arg)
+{
+	for (;;) {
+		int ret;
+
+		shim_current = &cpuhp_task;
+		if (!shim_task_enter(&cpuhp_task, control_cpu(cpu))) {
+			ret = fn(cpu, arg);
+			shim_task_leave(&cpuhp_task);
+			return ret;
+		}
+		shim_check_dead();
+	}
+}
+
+/* The ONLINE section, in @cpu's own hotplug thread: it may sleep. */
+static int on_ap_thread(unsigned int cpu,
+			int (*fn)(unsigned int cpu, long arg), long arg)
+{
+	return run_as(&cpuhp_threads[cpu], cpu, fn, cpu, arg);
+}
+
+/*
+ * stop_machine(): the control task holds every online vCPU, which it gets
+ * only once no task there is inside an irq-off or preempt-off section, and
+ * runs on @cpu's with irqs off.  Nothing else runs until stop_machine_end().
+ */
+static void stop_machine_begin(unsigned int cpu)
+{
+	unsigned int c;
+
+	shim_trace("stop_machine_wait", cpu, 0);
+	for_each_online_cpu(c) {
+		struct vcpu *v = &shim_vcpus[c];
+
+		if (shim_vcpu_lock(v))
+			shim_die();
+		stopped_cpus |= 1ull << c;
+		v->curr = &cpuhp_task;
+	}
+	WRITE_ONCE(cpuhp_task.vcpu, &shim_vcpus[cpu]);
+	WRITE_ONCE(cpuhp_task.cpu, cpu);
+	cpuhp_task.irqs_off = 1;
+	shim_trace("stop_machine", cpu, (long)stopped_cpus);
+}
+
+static void stop_machine_end(void)
+{
+	cpuhp_task.irqs_off = 0;
+	WRITE_ONCE(cpuhp_task.vcpu, NULL);
+	for (unsigned int c = 0; c < NR_CPUS; c++) {
+		if (!(stopped_cpus & (1ull << c)))
+			continue;
+		stopped_cpus &= ~(1ull << c);
+		shim_vcpus[c].curr = NULL;
+		shim_vcpu_unlock(&shim_vcpus[c]);
+	}
+}
+
+/* Installing or removing a state runs its callback where a hotplug would. */
+static int invoke_state(unsigned int cpu, long arg)
+{
+	int st = arg >> 1, ret;
+
+	if (atomic_state(st))
+		shim_current->irqs_off = 1;
+	ret = invoke(st, arg & 1, cpu);
+	shim_current->irqs_off = 0;
+	return ret;
+}
+
+static int invoke_in_context(int st, bool bringup, unsigned int cpu)
+{
+	struct task_struct *t = shim_current;
+	bool held = t && t->vcpu;
+	int ret;
+
+	if (!atomic_state(st) && !ap_thread_state(st))
+		return invoke(st, bringup, cpu);
+	if (held)
+		shim_task_leave(t);
+	ret = on_ap_thread(cpu, invoke_state, st << 1 | bringup);
+	if (held)
+		shim_task_resume(t);
+	return ret;
+}
+
 int __cpuhp_setup_state(enum cpuhp_state state, const char *name, bool invoke,
 			int (*startup)(unsigned int cpu),
 			int (*teardown)(unsigned int cpu), bool multi_instance)
@@ -123,7 +396,7 @@ int __cpuhp_setup_state(enum cpuhp_state state, const char *name, bool invoke,
 	steps[slot] = (struct cpuhp_step){ name, startup, teardown, true };
 	if (invoke && startup) {
 		for_each_online_cpu(cpu) {
-			ret = startup(cpu);
+			ret = invoke_in_context(slot, true, cpu);
 			if (ret)
 				break;
 		}
@@ -133,8 +406,7 @@ int __cpuhp_setup_state(enum cpuhp_state state, const char *name, bool invoke,
 			for_each_online_cpu(undo) {
 				if (undo >= cpu)
 					break;
-				if (teardown)
-					teardown(undo);
+				invoke_in_context(slot, false, undo);
 			}
 			steps[slot].used = false;
 		}
@@ -154,155 +426,184 @@ void __cpuhp_remove_state(enum cpuhp_state state, bool invoke)
 		return;
 	might_sleep();
 	hotplug_write_lock();
-	if (steps[state].used && invoke && steps[state].teardown)
+	if (steps[state].used && invoke)
 		for_each_online_cpu(cpu)
-			steps[state].teardown(cpu);
+			invoke_in_context(state, false, cpu);
 	steps[state].used = false;
 	pthread_rwlock_unlock(&hotplug_lock);
 }
 
-static int run_teardown(unsigned int cpu, int from, int to)
+static int down_prepare(unsigned int cpu, long arg)
 {
-	for (int st = from; st > to; st--) {
-		if (!steps[st].used || !steps[st].teardown)
-			continue;
-		shim_trace("cpuhp_teardown", cpu, st);
-		steps[st].teardown(cpu);
-	}
+	return notify_veto(CPU_DOWN_PREPARE, CPU_DOWN_FAILED, cpu);
+}
+
+static int down_failed(unsigned int cpu, long arg)
+{
+	notify(CPU_DOWN_FAILED, cpu);
 	return 0;
 }
 
-static int run_startup(unsigned int cpu, int from, int to)
+static int ap_teardown(unsigned int cpu, long arg)
 {
-	for (int st = from; st < to; st++) {
-		int ret;
+	int ret = teardown_range(cpu, AP_LAST, AP_FIRST);
 
-		if (!steps[st].used || !steps[st].startup)
-			continue;
-		shim_trace("cpuhp_startup", cpu, st);
-		ret = steps[st].startup(cpu);
-		if (ret)
-			return ret;
+	if (!ret && arg) {
+		shim_trace("cpuhp_refused", cpu, 0);
+		startup_range(cpu, AP_FIRST, AP_LAST);
+		ret = -EBUSY;
 	}
-	return 0;
+	return ret;
 }
 
-/* Run the control part on any online vCPU but @cpu, as the hotplug task. */
-static void on_control_cpu(unsigned int cpu, void (*fn)(unsigned int cpu))
+static int ap_startup(unsigned int cpu, long arg)
 {
-	for (;;) {
-		unsigned int ctl;
-
-		for_each_online_cpu(ctl)
-			if (ctl != cpu)
-				break;
-		if (ctl >= nr_cpu_ids)
-			ctl = cpu;
-		if (!shim_task_enter(&cpuhp_task, ctl))
-			break;
-		shim_check_dead();
-	}
-	fn(cpu);
-	shim_task_leave(&cpuhp_task);
+	return startup_range(cpu, AP_FIRST, AP_LAST);
 }
 
-static void down_prepare(unsigned int cpu)
+static int down_dead(unsigned int cpu, long arg)
 {
-	notify(CPU_DOWN_PREPARE, cpu);
-}
-
-static void down_dead(unsigned int cpu)
-{
-	run_teardown(cpu, CPUHP_AP_OFFLINE - 1, CPUHP_OFFLINE);
+	range_nofail(cpu, BP_LAST, BP_FIRST, false);
 	notify(CPU_DEAD, cpu);
 	notify(CPU_POST_DEAD, cpu);
+	return 0;
 }
 
-static void up_prepare(unsigned int cpu)
+static int up_prepare(unsigned int cpu, long arg)
 {
-	notify(CPU_UP_PREPARE, cpu);
-	run_startup(cpu, CPUHP_OFFLINE + 1, CPUHP_AP_OFFLINE);
+	int ret = notify_veto(CPU_UP_PREPARE, CPU_UP_CANCELED, cpu);
+
+	if (ret)
+		return ret;
+	ret = startup_range(cpu, BP_FIRST, BP_LAST);
+	if (!ret && arg) {
+		shim_trace("cpuhp_refused", cpu, 1);
+		range_nofail(cpu, BP_LAST, BP_FIRST, false);
+		ret = -ENOMEM;
+	}
+	if (ret)
+		notify(CPU_UP_CANCELED, cpu);
+	return ret;
 }
 
-static void up_online(unsigned int cpu)
+static int up_canceled(unsigned int cpu, long arg)
+{
+	range_nofail(cpu, BP_LAST, BP_FIRST, false);
+	notify(CPU_UP_CANCELED, cpu);
+	return 0;
+}
+
+static int up_online(unsigned int cpu, long arg)
 {
 	notify(CPU_ONLINE, cpu);
+	return 0;
+}
+
+/* Down from the ONLINE section's end: DYING under stop-machine, then DEAD. */
+static void take_cpu_down(unsigned int cpu)
+{
+	struct vcpu *v = &shim_vcpus[cpu];
+
+	stop_machine_begin(cpu);
+	range_nofail(cpu, STARTING_LAST, STARTING_FIRST, false);
+	notify(CPU_DYING, cpu);
+	clear_bit(cpu, __cpu_active_mask.bits);
+	clear_bit(cpu, __cpu_online_mask.bits);
+	WRITE_ONCE(v->online, 0);
+	__atomic_store_n(&v->pending_irqs, 0, __ATOMIC_RELAXED);	/* nobody to take them */
+	stop_machine_end();
 }
 
 int shim_do_cpu_down(unsigned int cpu)
 {
 	struct task_struct *saved = shim_current;
 	struct vcpu *v;
+	bool refuse;
+	int ret;
 
 	if (cpu >= nr_cpu_ids)
 		return -EINVAL;
-	pthread_rwlock_wrlock(&hotplug_lock);
+	hotplug_op_lock();
 	v = &shim_vcpus[cpu];
 	if (!READ_ONCE(v->online) || num_online_cpus() == 1) {
 		pthread_rwlock_unlock(&hotplug_lock);
 		return READ_ONCE(v->online) ? -EBUSY : -EINVAL;
 	}
 	cpuhp_task.bug_jmp = saved ? saved->bug_jmp : NULL;
+	refuse = refuse_next;
+	refuse_next = false;
+	shim_trace("cpu_down", cpu, refuse);
+	ret = on_control_cpu(cpu, down_prepare, 0);
+	if (ret)
+		goto out;
+	ret = on_ap_thread(cpu, ap_teardown, refuse);
+	if (ret) {
+		on_control_cpu(cpu, down_failed, 0);
+		goto out;
+	}
 	shim_current = &cpuhp_task;
-	shim_trace("cpu_down", cpu, 0);
-	on_control_cpu(cpu, down_prepare);
+	take_cpu_down(cpu);
+	on_control_cpu(cpu, down_dead, 0);
+out:
+	shim_current = saved;
+	pthread_rwlock_unlock(&hotplug_lock);
+	return ret;
+}
 
-	/* stop-machine: nobody on @cpu is in an atomic section once we own it */
+/* STARTING on the CPU itself, irqs off; then it is online. */
+static void bring_cpu_up(unsigned int cpu)
+{
+	struct vcpu *v = &shim_vcpus[cpu];
+
 	if (shim_vcpu_lock(v))
 		shim_die();
 	v->curr = &cpuhp_task;
 	WRITE_ONCE(cpuhp_task.vcpu, v);
 	WRITE_ONCE(cpuhp_task.cpu, cpu);
-	run_teardown(cpu, CPUHP_ONLINE - 1, CPUHP_AP_OFFLINE);
 	cpuhp_task.irqs_off = 1;
-	notify(CPU_DYING, cpu);
+	range_nofail(cpu, STARTING_FIRST, STARTING_LAST, true);
+	notify(CPU_STARTING, cpu);
+	WRITE_ONCE(v->online, 1);
+	set_bit(cpu, __cpu_online_mask.bits);
+	set_bit(cpu, __cpu_active_mask.bits);
 	cpuhp_task.irqs_off = 0;
-	clear_bit(cpu, __cpu_active_mask.bits);
-	clear_bit(cpu, __cpu_online_mask.bits);
-	WRITE_ONCE(v->online, 0);
-	__atomic_store_n(&v->pending_irqs, 0, __ATOMIC_RELAXED);	/* nobody to take them */
 	shim_task_leave(&cpuhp_task);
-
-	on_control_cpu(cpu, down_dead);
-	shim_current = saved;
-	pthread_rwlock_unlock(&hotplug_lock);
-	return 0;
 }
 
 int shim_do_cpu_up(unsigned int cpu)
 {
 	struct task_struct *saved = shim_current;
 	struct vcpu *v;
+	bool refuse;
 	int ret;
 
 	if (cpu >= nr_cpu_ids)
 		return -EINVAL;
-	pthread_rwlock_wrlock(&hotplug_lock);
+	hotplug_op_lock();
 	v = &shim_vcpus[cpu];
 	if (READ_ONCE(v->online)) {
 		pthread_rwlock_unlock(&hotplug_lock);
 		return -EINVAL;
 	}
 	cpuhp_task.bug_jmp = saved ? saved->bug_jmp : NULL;
+	refuse = refuse_next;
+	refuse_next = false;
+	shim_trace("cpu_up", cpu, refuse);
+	ret = on_control_cpu(cpu, up_prepare, refuse);
+	if (ret)
+		goto out;
 	shim_current = &cpuhp_task;
-	shim_trace("cpu_up", cpu, 0);
-	on_control_cpu(cpu, up_prepare);
-
-	if (shim_vcpu_lock(v))
-		shim_die();
-	v->curr = &cpuhp_task;
-	WRITE_ONCE(cpuhp_task.vcpu, v);
-	WRITE_ONCE(cpuhp_task.cpu, cpu);
-	cpuhp_task.irqs_off = 1;
-	notify(CPU_STARTING, cpu);
-	cpuhp_task.irqs_off = 0;
-	WRITE_ONCE(v->online, 1);
-	set_bit(cpu, __cpu_online_mask.bits);
-	set_bit(cpu, __cpu_active_mask.bits);
-	ret = run_startup(cpu, CPUHP_AP_OFFLINE + 1, CPUHP_ONLINE);
-	shim_task_leave(&cpuhp_task);
-
-	on_control_cpu(cpu, up_online);
+	bring_cpu_up(cpu);
+	ret = on_ap_thread(cpu, ap_startup, 0);
+	if (ret) {
+		/* the kernel rolls a failed bring-up back to where it began */
+		shim_current = &cpuhp_task;
+		take_cpu_down(cpu);
+		on_control_cpu(cpu, up_canceled, 0);
+		goto out;
+	}
+	on_control_cpu(cpu, up_online, 0);
+out:
 	shim_current = saved;
 	pthread_rwlock_unlock(&hotplug_lock);
 	return ret;
@@ -363,8 +664,13 @@ static int harness_hotplug(int (*op)(unsigned int), int cpu)
 	cpuhp_task.bug_jmp = &jb;
 	if (setjmp(jb)) {
 		/* a callback hit a BUG: the kernel is dead, free what we hold */
-		if (cpuhp_task.vcpu)
+		if (stopped_cpus)
+			stop_machine_end();
+		else if (cpuhp_task.vcpu)
 			shim_task_leave(&cpuhp_task);
+		for (unsigned int c = 0; c < nr_cpu_ids; c++)
+			if (cpuhp_threads[c].vcpu)
+				shim_task_leave(&cpuhp_threads[c]);
 		pthread_rwlock_unlock(&hotplug_lock);
 		ret = -HK_EBUG;
 	} else {

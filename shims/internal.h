@@ -102,6 +102,7 @@ void hk_fault_suspend(int on);
 void shim_hotplug_boot(void);
 int shim_do_cpu_down(unsigned int cpu);
 int shim_do_cpu_up(unsigned int cpu);
+void shim_hotplug_refuse_next(bool refuse);
 
 /* fiber.c: the deterministic engine's stacks and switch */
 struct shim_fiber {

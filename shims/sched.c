@@ -132,7 +132,9 @@ void shim_task_resume(struct task_struct *t)
 		int cpu = READ_ONCE(t->next_cpu) >= 0 ? READ_ONCE(t->next_cpu) : t->cpu;
 		int err;
 
-		if (!READ_ONCE(shim_vcpus[cpu].online))
+		if (t->flags & PF_NO_SETAFFINITY)
+			cpu = t->cpu;
+		else if (!READ_ONCE(shim_vcpus[cpu].online))
 			cpu = cpumask_first(cpu_online_mask);
 		if (cpu >= (int)nr_cpu_ids)
 			cpu = t->cpu;

@@ -141,7 +141,7 @@ class HkDetScenario(ctypes.Structure):
         ("nr_ops", ctypes.c_int),
         ("tasks", HkDetProg * DET_MAX_TASKS),
         ("irqs", HkDetProg * DET_MAX_EVENTS),
-        ("hotplug", (ctypes.c_int * 2) * DET_MAX_EVENTS),
+        ("hotplug", (ctypes.c_int * 3) * DET_MAX_EVENTS),
         ("ops", HkDetOp * DET_MAX_OPS),
         ("driver", ctypes.c_int),
         ("max_retries", ctypes.c_int),

@@ -70,6 +70,14 @@ def hotplug() -> Scenario:
                     [Hotplug(1), Hotplug(1, up=True)])
 
 
+def hotplug_refused() -> Scenario:
+    """As hotplug, but a callback may refuse either operation: the refusal, and
+    the unwinding that leaves the CPU as it was, are decisions of their own."""
+    sc = hotplug()
+    sc.hotplug = [Hotplug(1, may_fail=True), Hotplug(1, up=True, may_fail=True)]
+    return sc
+
+
 def signals() -> Scenario:
     """An interruptible sleeper is signalled while the other task holds a tag."""
     t0 = [A, alloc("interruptible"), free_all()]
@@ -108,7 +116,8 @@ def driver() -> Scenario:
 
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "standard": standard, "three_tasks": three_tasks, "wakeups": wakeups,
-    "cpumask": cpumask, "irqs": irqs, "hotplug": hotplug, "signals": signals,
+    "cpumask": cpumask, "irqs": irqs, "hotplug": hotplug,
+    "hotplug_refused": hotplug_refused, "signals": signals,
     "migration": migration, "steal_push": steal_push, "wake_race": wake_race,
     "driver": driver,
 }

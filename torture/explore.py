@@ -112,9 +112,10 @@ def irq(event: int = 0) -> Step:
     return Step(DS_IRQ, event)
 
 
-def hotplug() -> Step:
-    """Start the next hotplug event now."""
-    return Step(DS_HOTPLUG)
+def hotplug(refused: bool = False) -> Step:
+    """Start the next hotplug event now; @refused: a callback says no (the
+    event must be Hotplug(may_fail=True))."""
+    return Step(DS_HOTPLUG, int(refused))
 
 
 @dataclass(frozen=True)

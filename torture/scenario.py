@@ -122,6 +122,7 @@ class Irq:
 class Hotplug:
     cpu: int
     up: bool = False
+    may_fail: bool = False  # a callback's refusal (and its unwinding) is a decision too
 
 
 @dataclass
@@ -157,6 +158,7 @@ class Scenario:
             sc.ops[i].op, sc.ops[i].a, sc.ops[i].b = op.op, op.a, op.b
         for i, event in enumerate(self.hotplug):
             sc.hotplug[i][0], sc.hotplug[i][1] = event.cpu, int(event.up)
+            sc.hotplug[i][2] = int(event.may_fail)
         sc.nr_tasks, sc.nr_irqs = len(self.tasks), len(self.irqs)
         sc.nr_hotplug, sc.nr_ops = len(self.hotplug), len(ops)
         sc.driver, sc.max_retries = int(self.driver), self.max_retries
@@ -189,7 +191,8 @@ class Scenario:
         for i, irq in enumerate(self.irqs):
             lines.append(f"irq {i} on cpu {irq.cpu} x{irq.count}: " + ", ".join(map(str, irq.ops)))
         for h in self.hotplug:
-            lines.append(f"cpu_{'up' if h.up else 'down'}({h.cpu})")
+            lines.append(f"cpu_{'up' if h.up else 'down'}({h.cpu})"
+                         + (" (may be refused)" if h.may_fail else ""))
         lines += [f"fault {spec}" for spec in self.faults]
         return "\n".join(lines)
 

@@ -70,7 +70,7 @@ struct hk_det_scenario {
 	int nr_ops;
 	struct hk_det_prog tasks[DET_MAX_TASKS];
 	struct hk_det_prog irqs[DET_MAX_EVENTS];
-	int hotplug[DET_MAX_EVENTS][2];	/* cpu, up */
+	int hotplug[DET_MAX_EVENTS][3];	/* cpu, up, may be refused */
 	struct hk_det_op ops[DET_MAX_OPS];
 	int driver;		/* a tagblk device of nr_tags tags, not a pool */
 	int max_retries;	/* its atomic path's retries before -EBUSY */
@@ -630,7 +630,8 @@ static void one_run(const struct det_strategy *s, struct det_outcome *o)
 	reset_task(&dr.rescue, DET_MAX_TASKS);
 	det_add_rescue(&dr.rescue, 0, rescue_body, NULL, rescue_wanted);
 	for (int i = 0; i < sc->nr_hotplug; i++)
-		det_add_hotplug(sc->hotplug[i][0], sc->hotplug[i][1]);
+		det_add_hotplug(sc->hotplug[i][0], sc->hotplug[i][1],
+				sc->hotplug[i][2]);
 	/* faults strike the scenario's calls, never the set-up or the checks */
 	shim_fault_rewind();
 	hk_fault_suspend(0);

@@ -270,13 +270,54 @@ static long st_fail_nth(long arg)
 	return ret;
 }
 
-/* Hotplug order: a PREPARE/DEAD state, two AP states and a notifier. */
+/*
+ * Hotplug order: two PREPARE/DEAD states, a STARTING/DYING state, two ONLINE
+ * states and two notifiers.  Callbacks on the CPU itself log where they ran
+ * ("@cpu", and "!" with irqs off); st_hp_fail makes one of them say no.
+ */
+enum {
+	HP_OK,
+	HP_VETO_DOWN,		/* the second notifier vetoes CPU_DOWN_PREPARE */
+	HP_VETO_UP,		/* ... CPU_UP_PREPARE */
+	HP_FAIL_PREP2_UP,	/* the second PREPARE state fails with -ENOMEM */
+	HP_FAIL_AP2_UP,		/* the second ONLINE state fails coming up */
+	HP_FAIL_AP1_DOWN,	/* the first ONLINE state refuses to go down */
+};
+static long st_hp_fail;
+
+static void st_hp_log_here(const char *what, unsigned int cpu)
+{
+	st_logf("%s:%u@%d%s ", what, cpu, smp_processor_id(),
+		irqs_disabled() ? "!" : "");
+}
+
 static int st_hp_prep_up(unsigned int cpu) { st_logf("prep:up:%u ", cpu); return 0; }
 static int st_hp_prep_down(unsigned int cpu) { st_logf("prep:down:%u ", cpu); return 0; }
-static int st_hp_ap1_up(unsigned int cpu) { st_logf("ap1:up:%u ", cpu); return 0; }
-static int st_hp_ap1_down(unsigned int cpu) { st_logf("ap1:down:%u ", cpu); return 0; }
-static int st_hp_ap2_up(unsigned int cpu) { st_logf("ap2:up:%u ", cpu); return 0; }
-static int st_hp_ap2_down(unsigned int cpu) { st_logf("ap2:down:%u ", cpu); return 0; }
+
+static int st_hp_prep2_up(unsigned int cpu)
+{
+	st_logf("prep2:up:%u ", cpu);
+	return st_hp_fail == HP_FAIL_PREP2_UP ? -ENOMEM : 0;
+}
+
+static int st_hp_prep2_down(unsigned int cpu) { st_logf("prep2:down:%u ", cpu); return 0; }
+static int st_hp_starting_up(unsigned int cpu) { st_hp_log_here("starting:up", cpu); return 0; }
+static int st_hp_starting_down(unsigned int cpu) { st_hp_log_here("starting:down", cpu); return 0; }
+static int st_hp_ap1_up(unsigned int cpu) { st_hp_log_here("ap1:up", cpu); return 0; }
+
+static int st_hp_ap1_down(unsigned int cpu)
+{
+	st_hp_log_here("ap1:down", cpu);
+	return st_hp_fail == HP_FAIL_AP1_DOWN ? -EBUSY : 0;
+}
+
+static int st_hp_ap2_up(unsigned int cpu)
+{
+	st_hp_log_here("ap2:up", cpu);
+	return st_hp_fail == HP_FAIL_AP2_UP ? -ENOMEM : 0;
+}
+
+static int st_hp_ap2_down(unsigned int cpu) { st_hp_log_here("ap2:down", cpu); return 0; }
 
 static int st_hp_notify(struct notifier_block *nb, unsigned long action,
 			void *hcpu)
@@ -285,25 +326,85 @@ static int st_hp_notify(struct notifier_block *nb, unsigned long action,
 	return NOTIFY_OK;
 }
 
-static struct notifier_block st_hp_nb = { .notifier_call = st_hp_notify };
+/* Called after st_hp_nb: says no when told to, and must not hear the undo. */
+static int st_hp_veto(struct notifier_block *nb, unsigned long action,
+		      void *hcpu)
+{
+	if ((st_hp_fail == HP_VETO_DOWN && action == CPU_DOWN_PREPARE) ||
+	    (st_hp_fail == HP_VETO_UP && action == CPU_UP_PREPARE)) {
+		st_logf("veto:%lu ", action);
+		return notifier_from_errno(-EBUSY);
+	}
+	if (action == CPU_DOWN_FAILED || action == CPU_UP_CANCELED)
+		st_logf("veto-told:%lu ", action);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block st_hp_nb = { .notifier_call = st_hp_notify,
+					  .priority = 1 };
+static struct notifier_block st_hp_veto_nb = { .notifier_call = st_hp_veto };
 
 static long st_hotplug_register(long arg)
 {
+	static const struct {
+		enum cpuhp_state state;
+		const char *name;
+		int (*up)(unsigned int cpu);
+		int (*down)(unsigned int cpu);
+	} states[] = {
+		{ CPUHP_BP_PREPARE_DYN, "st:prep", st_hp_prep_up, st_hp_prep_down },
+		{ CPUHP_BP_PREPARE_DYN, "st:prep2", st_hp_prep2_up, st_hp_prep2_down },
+		{ CPUHP_AP_SCHED_STARTING, "st:starting", st_hp_starting_up,
+		  st_hp_starting_down },
+		{ CPUHP_AP_ONLINE_DYN, "st:ap1", st_hp_ap1_up, st_hp_ap1_down },
+		{ CPUHP_AP_ONLINE_DYN, "st:ap2", st_hp_ap2_up, st_hp_ap2_down },
+	};
 	int ret;
 
-	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "st:prep",
-					st_hp_prep_up, st_hp_prep_down);
-	if (ret < 0)
-		return ret;
-	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "st:ap1",
-					st_hp_ap1_up, st_hp_ap1_down);
-	if (ret < 0)
-		return ret;
-	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "st:ap2",
-					st_hp_ap2_up, st_hp_ap2_down);
-	if (ret < 0)
-		return ret;
-	return register_cpu_notifier(&st_hp_nb);
+	for (size_t i = 0; i < ARRAY_SIZE(states); i++) {
+		ret = cpuhp_setup_state_nocalls(states[i].state, states[i].name,
+						states[i].up, states[i].down);
+		if (ret < 0)
+			return ret;
+	}
+	ret = register_cpu_notifier(&st_hp_nb);
+	return ret ? ret : register_cpu_notifier(&st_hp_veto_nb);
+}
+
+static long st_hotplug_fail(long arg)
+{
+	WRITE_ONCE(st_hp_fail, arg);
+	return 0;
+}
+
+static long st_cpu_up_self(long arg)
+{
+	return cpu_up(arg);
+}
+
+/*
+ * Inside preempt_disable(), cpu_online(@arg) must not change: stop-machine
+ * waits for this section.  st_cond: 1 when inside, the test sets 2 to leave.
+ */
+static long st_preempt_off_section(long arg)
+{
+	bool before, changed = false;
+
+	preempt_disable();
+	before = cpu_online(arg);
+	atomic_set(&st_cond, 1);
+	while (atomic_read(&st_cond) != 2) {
+		changed |= cpu_online(arg) != before;
+		cpu_relax();
+	}
+	changed |= cpu_online(arg) != before;
+	preempt_enable();
+	return changed;
+}
+
+static long st_cond_read(long arg)
+{
+	return atomic_read(&st_cond);
 }
 
 static long st_cpu_down_self(long arg)
@@ -502,6 +603,10 @@ static const struct st_entry st_table[] = {
 	{ "fail_nth", st_fail_nth },
 	{ "hotplug_register", st_hotplug_register },
 	{ "cpu_down_self", st_cpu_down_self },
+	{ "cpu_up_self", st_cpu_up_self },
+	{ "hotplug_fail", st_hotplug_fail },
+	{ "preempt_off_section", st_preempt_off_section },
+	{ "cond_read", st_cond_read },
 	{ "bitops", st_bitops },
 	{ "cmpxchg", st_cmpxchg },
 	{ "exclusive", st_exclusive },

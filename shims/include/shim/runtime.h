@@ -101,6 +101,8 @@ struct task_struct {
 #define PF_IDLE			0x00000002
 #define PF_HARNESS		0x00000004
 #define PF_MAKE_IT_FAIL		0x00000008
+/* bound to task->cpu (kthread_bind): never migrated, smp_processor_id() legal */
+#define PF_NO_SETAFFINITY	0x04000000
 
 struct vcpu {
 	int token;		/* futex word: 0 free, 1 held, 2 held + waiters */
