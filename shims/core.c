@@ -422,6 +422,7 @@ SHIM_EXPORT int hk_boot(int nr_cpus)
 	if (shim_mem_boot())
 		return -ENOMEM;
 	shim_hotplug_boot();
+	shim_time_boot();
 	shim_booted = 1;
 	return 0;
 }

@@ -76,7 +76,9 @@ struct det_irq_event {
 	void *arg;
 };
 
-enum dec_kind { DK_RUN, DK_IRQ, DK_HOTPLUG };
+/* DK_WAKE: a sleeper made runnable by its timer (event 0) or for no reason */
+enum dec_kind { DK_RUN, DK_IRQ, DK_HOTPLUG, DK_WAKE };
+enum { WAKE_TIMEOUT, WAKE_SPURIOUS };
 
 struct det_dec {
 	short kind;
@@ -120,7 +122,26 @@ static struct {
 	void *crash_addr;
 	struct det_fiber *rescue;
 	bool (*rescue_wanted)(void);
+	uint64_t clock_ns;	/* virtual time, from 0 each run */
+	int spurious;		/* sleepers woken without cause, at most, per run */
+	int nr_spurious;
 } det;
+
+uint64_t shim_det_clock_ns(void)
+{
+	return det.clock_ns;
+}
+
+void shim_det_clock_advance(uint64_t ns)
+{
+	det.clock_ns += ns;
+}
+
+/* How many times a run from now on may wake a sleeper for no reason. */
+void det_set_spurious(int most)
+{
+	det.spurious = most;
+}
 
 static uint64_t det_rand(void)
 {
@@ -310,36 +331,43 @@ static void add_dec(int kind, int fiber, int cpu, int event)
 	d->event = event;
 }
 
-static void add_vcpu_options(const struct det_fiber *f)
+/* Where @f may run next: a DK_RUN, or a DK_WAKE of @event that wakes it first. */
+static void add_vcpu_options(const struct det_fiber *f, int kind, int event)
 {
 	unsigned int cpu;
 	bool home_ok;
 
 	if (f->want_cpu >= 0) {
 		if (vcpu_available(f->want_cpu))
-			add_dec(DK_RUN, f->id, f->want_cpu, -1);
+			add_dec(kind, f->id, f->want_cpu, event);
 		return;
 	}
 	if (f->cur->flags & PF_NO_SETAFFINITY) {	/* bound: its CPU or none */
 		if (vcpu_available(f->home))
-			add_dec(DK_RUN, f->id, f->home, -1);
+			add_dec(kind, f->id, f->home, event);
 		return;
 	}
 	home_ok = shim_vcpus[f->home].online;
 	if (home_ok && vcpu_available(f->home))
-		add_dec(DK_RUN, f->id, f->home, -1);
+		add_dec(kind, f->id, f->home, event);
 	if (home_ok && det.out->migrations >= det.s->migrations)
 		return;
 	for_each_online_cpu(cpu)
 		if ((int)cpu != f->home && vcpu_available(cpu))
-			add_dec(DK_RUN, f->id, cpu, -1);
+			add_dec(kind, f->id, cpu, event);
 }
 
 static void add_fiber_options(const struct det_fiber *f)
 {
-	if (f->state == FS_NEED_VCPU ||
-	    (f->state == FS_SLEEP && READ_ONCE(f->task->state) == TASK_RUNNING))
-		add_vcpu_options(f);
+	if (f->state == FS_SLEEP && READ_ONCE(f->cur->state) != TASK_RUNNING) {
+		if (f->cur->timer_ns)
+			add_vcpu_options(f, DK_WAKE, WAKE_TIMEOUT);
+		if (det.nr_spurious < det.spurious)
+			add_vcpu_options(f, DK_WAKE, WAKE_SPURIOUS);
+		return;
+	}
+	if (f->state == FS_NEED_VCPU || f->state == FS_SLEEP)
+		add_vcpu_options(f, DK_RUN, -1);
 	else if (f->state != FS_SLEEP && f->state != FS_DONE &&
 		 f->state != FS_DORMANT && fiber_enabled(f))
 		add_dec(DK_RUN, f->id, -1, -1);
@@ -401,7 +429,10 @@ static bool script_match(const struct det_script_step *st,
 	case DS_HOTPLUG:	/* target: refused */
 		return d->kind == DK_HOTPLUG && d->fiber == st->target;
 	}
-	if (d->kind != DK_RUN)
+	/* a sleeper with a timer runs again when it fires; never spuriously */
+	if (d->kind == DK_WAKE && d->event != WAKE_TIMEOUT)
+		return false;
+	if (d->kind != DK_RUN && d->kind != DK_WAKE)
 		return false;
 	if (st->target >= 0)
 		return d->fiber == st->target && (st->cpu < 0 || d->cpu < 0 ||
@@ -449,8 +480,10 @@ static void script_settle(void)
 		struct det_fiber *f = script_fiber(st);
 		bool can_run = false;
 
+		/* a sleeper waiting for its timer is blocked until it fires */
 		for (int i = 0; i < det.nr_decs; i++)
-			can_run |= script_match(st, &det.decs[i]);
+			can_run |= det.decs[i].kind != DK_WAKE &&
+				   script_match(st, &det.decs[i]);
 		if (st->until == DU_DONE && f && f->state == FS_DONE)
 			script_next();
 		else if (st->until == DU_BLOCKED && !can_run)
@@ -587,6 +620,26 @@ static void grant(struct det_fiber *f, int cpu)
 	trace_add(f, DE_RUN_ON, f->cur, cpu, 0);
 }
 
+/*
+ * A sleeper's timer fires (the clock moves to its expiry) or it wakes for no
+ * reason, as the kernel allows: either way it finds itself TASK_RUNNING.
+ */
+static void wake_sleeper(struct det_fiber *f, int why)
+{
+	struct task_struct *t = f->cur;
+
+	if (why == WAKE_TIMEOUT) {
+		if (t->timer_ns > det.clock_ns)
+			det.clock_ns = t->timer_ns;
+		t->timer_ns = 0;
+	} else {
+		det.nr_spurious++;
+	}
+	t->state = TASK_RUNNING;
+	t->wake_futex++;
+	trace_add(f, DE_WAKE, t, why, 0);
+}
+
 static struct det_fiber *apply(const struct det_dec *d)
 {
 	struct det_fiber *f;
@@ -618,6 +671,11 @@ static struct det_fiber *apply(const struct det_dec *d)
 		f->refused = d->fiber;
 		det.next_hp++;
 		det.hp_active = true;
+		break;
+	case DK_WAKE:
+		f = &det.fibers[d->fiber];
+		wake_sleeper(f, d->event);
+		grant(f, d->cpu);
 		break;
 	default:
 		f = &det.fibers[d->fiber];
@@ -1117,6 +1175,8 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 	det.rng = s->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
 	det.script_pos = 0;
 	det.script_count = 0;
+	det.clock_ns = 0;
+	det.nr_spurious = 0;
 	det.nr_pct_change = 0;
 	det_nr_trace = 0;
 	for (int i = 0; i < det.nr_fibers; i++) {

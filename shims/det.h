@@ -43,6 +43,8 @@ enum det_event {
 	DE_HOTPLUG,		/* value: cpu, obj: 1 up, 0 down */
 	DE_DONE,		/* a fiber ends */
 	DE_OP,			/* a scenario op: obj: op, value: result */
+	DE_WAKE,		/* a sleeper woken by its timer (value 0) or for
+				 * no reason (1), by the engine */
 };
 
 /* Script step targets besides a task index. */
@@ -102,6 +104,7 @@ struct det_outcome {
 };
 
 void det_reset(void);
+void det_set_spurious(int most);
 int det_add_task(struct task_struct *t, int cpu, void (*fn)(void *), void *arg);
 int det_add_rescue(struct task_struct *t, int cpu, void (*fn)(void *),
 		   void *arg, bool (*wanted)(void));

@@ -77,7 +77,13 @@ struct task_struct *hk_task_create(const char *name);
 void hk_signal(struct task_struct *t, int fatal);
 size_t hk_task_dump(char *buf, size_t len);
 
+/* time.c, det.c: the clock */
+void shim_time_boot(void);
+uint64_t shim_det_clock_ns(void);
+void shim_det_clock_advance(uint64_t ns);
+
 /* threaded.c */
+uint64_t shim_task_rand(struct task_struct *t);
 void shim_set_irq_handler(void (*handler)(int cpu));
 bool shim_raise_irq(int cpu);
 

@@ -26,6 +26,8 @@
 
 static struct task_struct *all_tasks[MAX_TASKS];
 static long nr_sleeps, nr_wakeups;	/* real ones: a task left its vCPU */
+static long nr_spurious;		/* sleeps ended for no reason, on purpose */
+static unsigned int spurious_pct;
 static int nr_tasks;
 static int next_pid = 1;
 static pthread_mutex_t tasks_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -223,16 +225,32 @@ static void schedule_debug(struct task_struct *t)
 			 t->comm, t->pid);
 }
 
-/* The sleep itself: no vCPU held, until TASK_RUNNING or the kernel dies. */
+/*
+ * The sleep itself: no vCPU held, until TASK_RUNNING or the kernel dies.  A
+ * timer that expires wakes the task as the kernel's process_timeout() does.
+ */
 static void sleep_until_running(struct task_struct *t)
 {
 	for (;;) {
 		int seq = __atomic_load_n(&t->wake_futex, __ATOMIC_SEQ_CST);
+		uint64_t timer = READ_ONCE(t->timer_ns), now;
+		long slice_ms = SLEEP_SLICE_MS;
 
 		if (__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) == TASK_RUNNING)
 			return;
 		shim_check_dead();
-		shim_futex_wait(&t->wake_futex, seq, SLEEP_SLICE_MS);
+		if (timer) {
+			now = shim_clock_ns();
+			if (now >= timer) {
+				WRITE_ONCE(t->timer_ns, 0);
+				shim_trace("timeout", t->pid, 0);
+				shim_try_to_wake_up(t, TASK_NORMAL);
+				continue;
+			}
+			if ((timer - now) / NSEC_PER_MSEC < SLEEP_SLICE_MS)
+				slice_ms = (timer - now) / NSEC_PER_MSEC + 1;
+		}
+		shim_futex_wait(&t->wake_futex, seq, slice_ms);
 	}
 }
 
@@ -257,6 +275,13 @@ void shim_schedule(void)
 		__atomic_store_n(&t->state, TASK_RUNNING, __ATOMIC_SEQ_CST);
 		return;
 	}
+	if (spurious_pct && !shim_det_active && shim_task_rand(t) % 100 < spurious_pct) {
+		/* the kernel may wake a sleeper for no reason: a wait must loop */
+		__atomic_store_n(&t->state, TASK_RUNNING, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&nr_spurious, 1, __ATOMIC_RELAXED);
+		shim_trace("spurious", t->pid, state);
+		return;
+	}
 	shim_trace("sleep", state, 0);
 	__atomic_fetch_add(&nr_sleeps, 1, __ATOMIC_RELAXED);
 	WRITE_ONCE(t->sleep_since_ns, shim_now_ns());
@@ -271,10 +296,62 @@ void shim_schedule(void)
 	shim_trace("run", t->cpu, 0);
 }
 
+/**
+ * schedule_timeout() - sleep until woken or @timeout jiffies have passed
+ * @timeout: in jiffies; MAX_SCHEDULE_TIMEOUT sleeps without a timer
+ *
+ * The caller sets its task state first.  The timer wakes it as
+ * wake_up_process() would: in real time in the threaded engine, as a decision
+ * of the deterministic one, which moves its virtual clock to the expiry.
+ *
+ * Return: 0 if the timer expired, else the jiffies that were left.
+ */
 long schedule_timeout(long timeout)
 {
+	struct task_struct *t = shim_current;
+	unsigned long expire;
+
+	if (timeout == MAX_SCHEDULE_TIMEOUT) {
+		shim_schedule();
+		return timeout;
+	}
+	if (timeout < 0) {
+		shim_report(SHIM_REPORT_DEBUG, __FILE__, __LINE__, __func__,
+			    "schedule_timeout: wrong timeout value %lx",
+			    (unsigned long)timeout);
+		__set_current_state(TASK_RUNNING);
+		return 0;
+	}
+	expire = jiffies + timeout;
+	WRITE_ONCE(t->timer_ns, (expire - INITIAL_JIFFIES) * (uint64_t)TICK_NSEC);
 	shim_schedule();
-	return timeout == MAX_SCHEDULE_TIMEOUT ? timeout : 0;
+	WRITE_ONCE(t->timer_ns, 0);
+	timeout = expire - jiffies;
+	return timeout < 0 ? 0 : timeout;
+}
+
+long schedule_timeout_interruptible(long timeout)
+{
+	__set_current_state(TASK_INTERRUPTIBLE);
+	return schedule_timeout(timeout);
+}
+
+long schedule_timeout_killable(long timeout)
+{
+	__set_current_state(TASK_KILLABLE);
+	return schedule_timeout(timeout);
+}
+
+long schedule_timeout_uninterruptible(long timeout)
+{
+	__set_current_state(TASK_UNINTERRUPTIBLE);
+	return schedule_timeout(timeout);
+}
+
+long schedule_timeout_idle(long timeout)
+{
+	__set_current_state(TASK_IDLE);
+	return schedule_timeout(timeout);
 }
 
 void cond_resched(void)
@@ -447,11 +524,26 @@ SHIM_EXPORT int hk_irq_call(int cpu, long (*fn)(void *), void *arg, long *ret)
 	return harness_entry(&shim_vcpus[cpu].idle, cpu, true, fn, arg, ret);
 }
 
-/* Real sleeps and wakeups, and the per-task operation counters summed. */
+/**
+ * hk_set_spurious_wakeups() - end @pct percent of sleeps at once, unwoken
+ * @pct: 0..100 (0 turns it off)
+ *
+ * The threaded engine's knob; the deterministic engine has it as a decision.
+ */
+SHIM_EXPORT void hk_set_spurious_wakeups(unsigned int pct)
+{
+	spurious_pct = pct > 100 ? 100 : pct;
+}
+
+/*
+ * Real sleeps and wakeups, the per-task operation counters summed, and the
+ * spurious wakeups made on purpose.
+ */
 SHIM_EXPORT void hk_sched_counts(long *out)
 {
 	out[0] = __atomic_load_n(&nr_sleeps, __ATOMIC_RELAXED);
 	out[1] = __atomic_load_n(&nr_wakeups, __ATOMIC_RELAXED);
+	out[4] = __atomic_load_n(&nr_spurious, __ATOMIC_RELAXED);
 	out[2] = out[3] = 0;
 	shim_racy_reads_begin();
 	pthread_mutex_lock(&tasks_lock);

@@ -17,7 +17,7 @@ static unsigned int delay_permille;
 static unsigned int delay_max_ns;
 static bool counting;
 
-static uint64_t task_rand(struct task_struct *t)
+uint64_t shim_task_rand(struct task_struct *t)
 {
 	uint64_t x = t->rng ? t->rng : (0x9e3779b97f4a7c15ull ^ (uint64_t)t->pid);
 
@@ -56,8 +56,8 @@ static void threaded_hook(enum shim_point point, const volatile void *obj)
 		return;
 	if (counting)
 		count_point(t, point, obj);
-	if (delay_permille && task_rand(t) % 1000 < delay_permille) {
-		uint64_t until = shim_now_ns() + task_rand(t) % (delay_max_ns + 1);
+	if (delay_permille && shim_task_rand(t) % 1000 < delay_permille) {
+		uint64_t until = shim_now_ns() + shim_task_rand(t) % (delay_max_ns + 1);
 
 		while (shim_now_ns() < until)
 			__builtin_ia32_pause();

@@ -144,6 +144,30 @@ int woken_wake_function(struct wait_queue_entry *wq_entry, unsigned int mode,
 	return default_wake_function(wq_entry, mode, sync, key);
 }
 
+/**
+ * wait_woken() - sleep unless woken_wake_function() woke @wq_entry already
+ * @wq_entry: an entry on a wait queue, with woken_wake_function
+ * @mode: the task state to sleep in
+ * @timeout: in jiffies, or MAX_SCHEDULE_TIMEOUT
+ *
+ * The WOKEN flag stands in for the condition: a wake between the caller's
+ * check and this call is not lost, and the flag is cleared for the next one.
+ *
+ * Return: the time left, as schedule_timeout().
+ */
+long wait_woken(struct wait_queue_entry *wq_entry, unsigned int mode,
+		long timeout)
+{
+	set_current_state(mode);
+	if (!(READ_ONCE(wq_entry->flags) & WQ_FLAG_WOKEN))
+		timeout = schedule_timeout(timeout);
+	__set_current_state(TASK_RUNNING);
+	/* the flag's clearing is ordered before the caller's next check */
+	WRITE_ONCE(wq_entry->flags, wq_entry->flags & ~WQ_FLAG_WOKEN);
+	smp_mb();
+	return timeout;
+}
+
 /* Wake non-exclusive waiters all, and up to @nr_exclusive exclusive ones. */
 static int __wake_up_common(struct wait_queue_head *wq_head, unsigned int mode,
 			    int nr_exclusive, void *key)

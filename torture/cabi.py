@@ -99,6 +99,9 @@ class HkTortureParams(ctypes.Structure):
     ]
 
 
+# hk_sched_counts(): sleeps, wakeups, remote per-cpu ops, global locks, spurious wakeups
+SCHED_COUNTS = 5
+
 TORTURE_STATS = ("ops", "allocs", "frees", "enospc", "sleeping_allocs", "restarts",
                  "cross_frees", "irqs", "irq_allocs", "signals", "migrations", "injected",
                  "errors")
@@ -145,6 +148,7 @@ class HkDetScenario(ctypes.Structure):
         ("ops", HkDetOp * DET_MAX_OPS),
         ("driver", ctypes.c_int),
         ("max_retries", ctypes.c_int),
+        ("spurious_wakeups", ctypes.c_int),
     ]
 
 
@@ -269,6 +273,7 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_torture_progress": (ctypes.c_int, [c_long_p, ctypes.POINTER(ctypes.c_int), ctypes.c_int]),
     "hk_torture_owners": (None, [ctypes.POINTER(ctypes.c_int), ctypes.c_long]),
     "hk_set_delay": (None, [ctypes.c_uint, ctypes.c_uint]),
+    "hk_set_spurious_wakeups": (None, [ctypes.c_uint]),
     "hk_sched_counts": (None, [c_long_p]),
     "hk_set_counting": (None, [ctypes.c_int]),
     "hk_trace_attach": (ctypes.c_int, [ctypes.c_char_p]),

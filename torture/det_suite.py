@@ -101,6 +101,14 @@ def wake_race() -> Scenario:
     return Scenario(1, 1, 1, 2, [Task(0, [A]), Task(1, [A, free()])])
 
 
+def spurious() -> Scenario:
+    """wake_race, where the waiter may also wake once for no reason: a wait
+    must loop on its condition, as the kernel's may always be woken."""
+    sc = wake_race()
+    sc.spurious_wakeups = 1
+    return sc
+
+
 def driver() -> Scenario:
     """tagblk with 2 tags: sleeping submits, timer-path submits that requeue
     and give up with -EBUSY, completion interrupts on the other vCPU, and 30%
@@ -119,6 +127,7 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "cpumask": cpumask, "irqs": irqs, "hotplug": hotplug,
     "hotplug_refused": hotplug_refused, "signals": signals,
     "migration": migration, "steal_push": steal_push, "wake_race": wake_race,
+    "spurious": spurious,
     "driver": driver,
 }
 

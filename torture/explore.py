@@ -17,7 +17,7 @@ from torture.scenario import OP_NAMES, Scenario
 
 POINTS = ("atomic", "cmpxchg", "xchg", "bitop", "barrier", "lock", "unlock", "irq_off",
           "irq_on", "preempt_on", "relax", "wait", "wake", "schedule", "read", "write")
-EVENTS = ("preempt", "run_on", "irq", "hotplug", "done", "op")
+EVENTS = ("preempt", "run_on", "irq", "hotplug", "done", "op", "woken")
 VERDICTS = ("pass", "bug", "deadlock", "livelock", "script", "check", "report", "setup",
             "exhausted", "crash")
 

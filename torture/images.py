@@ -123,6 +123,8 @@ BROKEN = {
         ("broken_steal_nolock", "percpu_ida", "steal-without-remote-lock",
          "double allocation"),
         ("broken_no_wake", "percpu_ida", "no-wake-on-first-free", "stall"),
+        # a wait that does not loop: spurious wakeups (and stolen ones) end it empty
+        ("broken_wait_no_loop", "percpu_ida", "wait-without-loop", "alloc in state"),
         ("broken_no_cpumask_bit", "percpu_ida", "no-cpumask-bit-on-free",
          "availability|stall"),
         ("broken_free_irqs_on", "percpu_ida", "free-without-irqs-off",

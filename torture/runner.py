@@ -58,6 +58,9 @@ class TortureParams:
     stutter: float = _p(2.0, "s between pauses: all tasks stop, the pool is checked "
                              "at quiescence, they resume")
     delay: int = _p(0, "per-mille of scheduling points that spin for up to 2 us (seeded)")
+    spurious_wakeup: int = _p(1, "percent of sleeps that end at once with no wakeup, as the "
+                                 "kernel allows: a wait that does not loop on its condition "
+                                 "fails")
     stall_timeout: float = _p(10.0, "s a sleeper may sleep while tags are free")
     fault: str = _p("", "faults to arm once the pool is up, ';'-separated: "
                         "failslab:probability=10,times=5;fail_function:inject=percpu_ida_alloc,"
@@ -71,7 +74,7 @@ class TortureParams:
         images.lookup(self.torture_type)
         if not 1 <= self.nr_cpus <= MAX_CPUS:
             raise InvalidArgument(f"nr_cpus={self.nr_cpus} out of range: 1..{MAX_CPUS}")
-        for name in ("cross_cpu_free", "sleepers", "interruptible"):
+        for name in ("cross_cpu_free", "sleepers", "interruptible", "spurious_wakeup"):
             if not 0 <= getattr(self, name) <= 100:
                 raise InvalidArgument(f"{name}={getattr(self, name)} is not a percentage")
         if not 0 <= self.delay <= 1000:
@@ -151,6 +154,7 @@ class Campaign:
         p = self.p
         if p.delay:
             self.kernel.lib.hk_set_delay(p.delay, 2000)
+        self.kernel.lib.hk_set_spurious_wakeups(p.spurious_wakeup)
         self.kernel.lib.hk_set_counting(int(os.environ.get("TORTURE_COUNT", "1")))
         cp = cabi.HkTortureParams(
             pool=self.pool._ptr, nr_tasks=p.nr_tasks, hold=p.hold, sleepers=p.sleepers,
@@ -172,7 +176,8 @@ class Campaign:
         st = cabi.HkTortureStats()
         self.kernel.lib.hk_torture_stats(ctypes.byref(st))
         out = {name: getattr(st, name) for name in cabi.TORTURE_STATS}
-        out["sleeps"], out["wakeups"], out["steals"], out["global_locks"] = self.stats_counts()
+        (out["sleeps"], out["wakeups"], out["steals"], out["global_locks"],
+         out["spurious_wakeups"]) = self.stats_counts()
         out.update(self.hotplug)
         return out
 
@@ -283,7 +288,7 @@ class Campaign:
     def stats_counts(self) -> list[int]:
         """sleeps, wakeups, steal attempts (atomics and locks on another CPU's
         per-cpu data) and global-lock trips, counted by the shims."""
-        counts = (ctypes.c_long * 4)()
+        counts = (ctypes.c_long * cabi.SCHED_COUNTS)()
         self.kernel.lib.hk_sched_counts(counts)
         return list(counts)
 

@@ -10,9 +10,10 @@ from torture.errors import InvalidArgument
 from torture.kernel import TASK_INTERRUPTIBLE, TASK_RUNNING, TASK_UNINTERRUPTIBLE
 
 OP_ALLOC, OP_FREE, OP_FREE_TAG, OP_HAND, OP_SIGNAL, OP_FREE_ALL, OP_FOR_EACH_FREE = range(7)
-OP_FREE_TAGS, OP_SUBMIT, OP_SUBMIT_ATOMIC, OP_COMPLETE, OP_TIMER = range(8, 13)
+OP_FREE_TAGS, OP_SUBMIT, OP_SUBMIT_ATOMIC, OP_COMPLETE, OP_TIMER, OP_NAP = range(8, 14)
 OP_NAMES = ("alloc", "free", "free_tag", "hand", "signal", "free_all", "for_each_free",
-            "for_each_free_twice", "free_tags", "submit", "submit_atomic", "complete", "timer")
+            "for_each_free_twice", "free_tags", "submit", "submit_atomic", "complete", "timer",
+            "nap")
 STATES = {"running": TASK_RUNNING, "uninterruptible": TASK_UNINTERRUPTIBLE,
           "interruptible": TASK_INTERRUPTIBLE}
 
@@ -65,6 +66,12 @@ def hand(to: int, which: int = -1) -> Op:
 
 def signal(task: int, fatal: bool = False) -> Op:
     return Op(OP_SIGNAL, task, int(fatal))
+
+
+def nap(jiffies: int, interruptible: bool = False) -> Op:
+    """schedule_timeout(@jiffies): the value traced is what it returns, the
+    jiffies left (0 when the timer fired, which the engine decides)."""
+    return Op(OP_NAP, jiffies, int(interruptible))
 
 
 def free_all() -> Op:
@@ -140,6 +147,9 @@ class Scenario:
     # a tagblk device of nr_tags tags instead of a bare pool (driver ops only)
     driver: bool = False
     max_retries: int = 2
+    # at most this many sleepers woken for no reason per run (the kernel
+    # allows it): each a decision
+    spurious_wakeups: int = 0
 
     def encode(self) -> cabi.HkDetScenario:
         """The C form; a bad scenario raises InvalidArgument naming the problem."""
@@ -162,6 +172,7 @@ class Scenario:
         sc.nr_tasks, sc.nr_irqs = len(self.tasks), len(self.irqs)
         sc.nr_hotplug, sc.nr_ops = len(self.hotplug), len(ops)
         sc.driver, sc.max_retries = int(self.driver), self.max_retries
+        sc.spurious_wakeups = int(self.spurious_wakeups)
         return sc
 
     def check(self) -> None:
@@ -174,6 +185,8 @@ class Scenario:
         for n, most, what in limits:
             if n > most:
                 raise InvalidArgument(f"a scenario has at most {most} {what}, not {n}")
+        if not 0 <= self.spurious_wakeups <= 64:
+            raise InvalidArgument(f"spurious_wakeups={self.spurious_wakeups} out of range: 0..64")
         if not 1 <= self.nr_tags <= 4096:
             raise InvalidArgument(f"nr_tags={self.nr_tags} out of range: 1..4096")
         for what, items in (("task", self.tasks), ("irq", self.irqs), ("hotplug", self.hotplug)):
@@ -194,6 +207,8 @@ class Scenario:
             lines.append(f"cpu_{'up' if h.up else 'down'}({h.cpu})"
                          + (" (may be refused)" if h.may_fail else ""))
         lines += [f"fault {spec}" for spec in self.faults]
+        if self.spurious_wakeups:
+            lines.append(f"up to {self.spurious_wakeups} sleepers woken without cause")
         return "\n".join(lines)
 
 

@@ -35,6 +35,7 @@ enum hk_det_opcode {
 	DOP_SUBMIT_ATOMIC,	/* the next request, from a timer or irq */
 	DOP_COMPLETE,		/* the completion irq of the oldest issued one */
 	DOP_TIMER,		/* the requeue timer */
+	DOP_NAP,		/* schedule_timeout(a jiffies), b: interruptibly */
 };
 
 /* The driver's glue, in the images that have the driver (3.14+ API). */
@@ -74,6 +75,8 @@ struct hk_det_scenario {
 	struct hk_det_op ops[DET_MAX_OPS];
 	int driver;		/* a tagblk device of nr_tags tags, not a pool */
 	int max_retries;	/* its atomic path's retries before -EBUSY */
+	int spurious_wakeups;	/* at most this many sleepers woken without
+				 * cause per run: each a decision */
 };
 
 enum hk_det_explore_kind {
@@ -299,6 +302,10 @@ static void run_op(int h, const struct hk_det_op *op)
 		break;
 	case DOP_TIMER:
 		tagblk_det_timer();
+		break;
+	case DOP_NAP:
+		ret = op->b ? schedule_timeout_interruptible(op->a) :
+			      schedule_timeout_uninterruptible(op->a);
 		break;
 	}
 	det_trace_event(DE_OP, op->op, ret);
@@ -618,6 +625,7 @@ static void one_run(const struct det_strategy *s, struct det_outcome *o)
 		return;
 	}
 	det_reset();
+	det_set_spurious(sc->spurious_wakeups);
 	for (int i = 0; i < sc->nr_tasks; i++) {
 		reset_task(&dr.tasks[i], i);
 		det_add_task(&dr.tasks[i], sc->tasks[i].cpu, task_body, (void *)(long)i);

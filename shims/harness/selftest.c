@@ -17,6 +17,8 @@
 #include <linux/bitmap-tree.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <string.h>
 #include <stdio.h>
 #include "harness.h"
@@ -407,6 +409,37 @@ static long st_cond_read(long arg)
 	return atomic_read(&st_cond);
 }
 
+/* schedule_timeout(@arg) in TASK_INTERRUPTIBLE: what it returns. */
+static long st_nap(long arg)
+{
+	return schedule_timeout_interruptible(arg);
+}
+
+/* How many jiffies a wait_event_timeout(@arg) took, or -1 if it returned 0. */
+static long st_wait_timeout(long arg)
+{
+	unsigned long start = jiffies;
+	long left = wait_event_timeout(st_wq, atomic_read(&st_cond) == 3, arg);
+
+	return left ? (long)left : -(long)(jiffies - start) - 1000;
+}
+
+/* msleep(@arg ms): the jiffies that went by (never fewer than asked). */
+static long st_msleep(long arg)
+{
+	unsigned long start = jiffies;
+
+	msleep(arg);
+	return jiffies - start;
+}
+
+/* jiffies starts 5 minutes before it wraps, as the kernel's does. */
+static long st_jiffies(long arg)
+{
+	return time_after(jiffies, INITIAL_JIFFIES) ||
+	       jiffies == INITIAL_JIFFIES ? (long)(jiffies - INITIAL_JIFFIES) : -1;
+}
+
 static long st_cpu_down_self(long arg)
 {
 	return cpu_down(arg);
@@ -607,6 +640,10 @@ static const struct st_entry st_table[] = {
 	{ "hotplug_fail", st_hotplug_fail },
 	{ "preempt_off_section", st_preempt_off_section },
 	{ "cond_read", st_cond_read },
+	{ "nap", st_nap },
+	{ "wait_timeout", st_wait_timeout },
+	{ "msleep", st_msleep },
+	{ "jiffies", st_jiffies },
 	{ "bitops", st_bitops },
 	{ "cmpxchg", st_cmpxchg },
 	{ "exclusive", st_exclusive },

@@ -54,6 +54,10 @@ static inline void io_schedule(void)
 }
 
 long schedule_timeout(long timeout);
+long schedule_timeout_interruptible(long timeout);
+long schedule_timeout_killable(long timeout);
+long schedule_timeout_uninterruptible(long timeout);
+long schedule_timeout_idle(long timeout);
 void cond_resched(void);
 int wake_up_process(struct task_struct *p);
 int wake_up_state(struct task_struct *p, unsigned int state);
@@ -95,6 +99,7 @@ static inline int signal_pending_state(long state, struct task_struct *p)
  * through completion.h) and, before 4.11, the signal helpers that later moved
  * to sched/signal.h: real files of every era rely on them.  Last, since those
  * headers need the task definitions above. */
+#include <linux/jiffies.h>
 #include <linux/gfp.h>
 #include <linux/percpu.h>
 #include <linux/topology.h>

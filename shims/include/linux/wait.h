@@ -173,4 +173,59 @@ __out:	__ret;								\
 	__ret;								\
 })
 
+/*
+ * The timeout variants: the condition is checked once more when time runs
+ * out, and a condition that came true at the last moment returns 1, never 0.
+ * In @cmd and @condition, __ret is the time left.
+ */
+#define __shim_cond_timeout(condition, left) ({			\
+	bool __c = (condition);						\
+	if (__c && !(left))						\
+		(left) = 1;						\
+	__c || !(left);							\
+})
+
+#define wait_event_timeout(wq_head, condition, timeout) ({		\
+	long __t = (timeout);						\
+	might_sleep();							\
+	if (!__shim_cond_timeout(condition, __t))			\
+		__t = ___wait_event(wq_head,				\
+				    __shim_cond_timeout(condition, __ret), \
+				    TASK_UNINTERRUPTIBLE, 0, __t,	\
+				    __ret = schedule_timeout(__ret));	\
+	__t;								\
+})
+
+#define wait_event_interruptible_timeout(wq_head, condition, timeout) ({ \
+	long __t = (timeout);						\
+	might_sleep();							\
+	if (!__shim_cond_timeout(condition, __t))			\
+		__t = ___wait_event(wq_head,				\
+				    __shim_cond_timeout(condition, __ret), \
+				    TASK_INTERRUPTIBLE, 0, __t,		\
+				    __ret = schedule_timeout(__ret));	\
+	__t;								\
+})
+
+#define wait_event_killable_timeout(wq_head, condition, timeout) ({	\
+	long __t = (timeout);						\
+	might_sleep();							\
+	if (!__shim_cond_timeout(condition, __t))			\
+		__t = ___wait_event(wq_head,				\
+				    __shim_cond_timeout(condition, __ret), \
+				    TASK_KILLABLE, 0, __t,		\
+				    __ret = schedule_timeout(__ret));	\
+	__t;								\
+})
+
+#define wait_event_idle(wq_head, condition) do {			\
+	might_sleep();							\
+	if (!(condition))						\
+		(void)___wait_event(wq_head, condition, TASK_IDLE, 0, 0, \
+				    schedule());			\
+} while (0)
+
+long wait_woken(struct wait_queue_entry *wq_entry, unsigned int mode,
+		long timeout);
+
 #endif /* _LINUX_WAIT_H */

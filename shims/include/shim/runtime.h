@@ -91,6 +91,7 @@ struct task_struct {
 	void *bug_jmp;
 	const void *waiting_on;	/* the wait queue it is queued on, for reports */
 	uint64_t sleep_since_ns;
+	uint64_t timer_ns;	/* schedule_timeout()'s expiry on shim_clock_ns(), 0: none */
 	uint64_t rng;		/* delay injection */
 	unsigned long nr_remote_pcpu;	/* atomics and locks on other CPUs' per-cpu data */
 	unsigned long nr_global_locks;	/* non-per-cpu locks, wait queues aside */
