@@ -272,10 +272,12 @@ def lookup(name: str) -> ImageSpec:
 
 def coverage(spec: ImageSpec | None = None) -> bool:
     """COVERAGE=1 (make coverage): the ports are built with gcov.  Patched
-    images are not: they count for nothing there, and a mutant's race is
-    timed on the plain build."""
+    images and drop-ins are not: they count for nothing there, a mutant's race
+    is timed on the plain build, and an adapter built for an upstream file's
+    era puts the same functions on other lines, which gcov cannot merge."""
     on = os.environ.get("COVERAGE", "") not in ("", "0")
-    return on and (spec is None or spec.patch is None)
+    return on and (spec is None or (spec.patch is None and not spec.dropin and
+                                    spec.sbitmap_header is None and not spec.defines))
 
 
 def build_dir(san: str | None, spec: ImageSpec | None = None) -> Path:
