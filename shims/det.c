@@ -218,7 +218,7 @@ static void describe_fibers(char *buf, size_t len)
 
 			used += snprintf(buf + used, len - used,
 					 ", spins on %s held by %s",
-					 l->name ? l->name : "?",
+					 l->dep_map.name ? l->dep_map.name : "?",
 					 l->owner ? l->owner->comm : "?");
 		}
 	}

@@ -624,7 +624,7 @@ static size_t dump_wait_queue(const struct wait_queue_head *wq, char *buf,
 	int n = 0;
 
 	used = snprintf(buf, len, "    wait queue %p (%s):", (const void *)wq,
-			lock->name ? lock->name : "?");
+			lock->dep_map.name ? lock->dep_map.name : "?");
 	if (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
 		used += snprintf(buf + used, len - used, " (locked)\n");
 		return used;

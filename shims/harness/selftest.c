@@ -177,6 +177,74 @@ static long st_lock_order(long arg)
 	return 0;
 }
 
+/*
+ * Two locks from one init site are one class; nesting them is reported unless
+ * one is given a class of its own (@arg 1) or taken as a subclass (@arg 2).
+ */
+struct st_node {
+	spinlock_t lock;
+};
+
+static void st_node_init(struct st_node *n)
+{
+	spin_lock_init(&n->lock);
+}
+
+static long st_lock_class(long arg)
+{
+	static struct lock_class_key child_key;
+	struct st_node parent, child;
+
+	st_node_init(&parent);
+	st_node_init(&child);
+	if (arg == 1)
+		lockdep_set_class(&child.lock, &child_key);
+	spin_lock(&parent.lock);
+	if (arg == 2)
+		spin_lock_nested(&child.lock, SINGLE_DEPTH_NESTING);
+	else
+		spin_lock(&child.lock);
+	spin_unlock(&child.lock);
+	spin_unlock(&parent.lock);
+	return 0;
+}
+
+/* Hold st_lock_a until st_cond is 5 (st_cond 4 says it is held). */
+static long st_hold_lock_a(long arg)
+{
+	spin_lock(&st_lock_a);
+	atomic_set(&st_cond, 4);
+	while (atomic_read(&st_cond) != 5)
+		cpu_relax();
+	spin_unlock(&st_lock_a);
+	return 0;
+}
+
+/* lockdep_assert_held() on st_lock_a: by the holder (@arg 1) or not. */
+static long st_assert_held(long arg)
+{
+	if (arg) {
+		spin_lock(&st_lock_a);
+		lockdep_assert_held(&st_lock_a);
+		spin_unlock(&st_lock_a);
+	} else {
+		lockdep_assert_held(&st_lock_a);
+	}
+	return 0;
+}
+
+/* st_lock_irq, hardirq-safe once an irq took it, held while st_lock_b is taken. */
+static long st_lock_irq_then_b(long arg)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&st_lock_irq, flags);
+	spin_lock(&st_lock_b);
+	spin_unlock(&st_lock_b);
+	spin_unlock_irqrestore(&st_lock_irq, flags);
+	return 0;
+}
+
 /* Take the irq lock the way the caller's context allows: irqs as they are. */
 static long st_lock_irq_ctx(long arg)
 {
@@ -624,6 +692,10 @@ static const struct st_entry st_table[] = {
 	{ "lock_aa", st_lock_aa },
 	{ "lock_order", st_lock_order },
 	{ "lock_irq_ctx", st_lock_irq_ctx },
+	{ "lock_class", st_lock_class },
+	{ "hold_lock_a", st_hold_lock_a },
+	{ "assert_held", st_assert_held },
+	{ "lock_irq_then_b", st_lock_irq_then_b },
 	{ "lock_irqsave", st_lock_irqsave },
 	{ "sleep_in_atomic", st_sleep_in_atomic },
 	{ "sleep_irqs_off", st_sleep_irqs_off },

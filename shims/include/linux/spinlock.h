@@ -4,6 +4,7 @@
 
 #include <linux/types.h>
 #include <linux/spinlock_types.h>
+#include <linux/lockdep.h>
 #include <linux/preempt.h>
 #include <linux/irqflags.h>
 #include <linux/bottom_half.h>
@@ -20,10 +21,8 @@ static inline void __raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
 	lock->magic = SPINLOCK_MAGIC;
 	lock->owner_cpu = -1;
 	lock->owner = NULL;
-	lock->class_id = 0;
 	lock->wq_lock = 0;
-	lock->key = key;
-	lock->name = name;
+	lock->dep_map = (struct lockdep_map){ .key = key, .name = name };
 }
 
 #define raw_spin_lock_init(lock) do {					\
@@ -56,25 +55,28 @@ static __always_inline void shim_lockdep_acquire_inline(raw_spinlock_t *lock,
 							int subclass)
 {
 	struct task_struct *t = shim_current;
-	int cls = __atomic_load_n(&lock->class_id, __ATOMIC_RELAXED);
+	int cls = __atomic_load_n(&lock->dep_map.class_id, __ATOMIC_RELAXED);
 	int need = (t->preempt_count & HARDIRQ_MASK) ? SHIM_USED_IN_HARDIRQ :
 		   (t->irqs_off ? 0 : SHIM_ENABLED_HARDIRQ);
 
-	if (likely(t->lockdep_depth == 0 && cls &&
+	if (likely(t->lockdep_depth == 0 && cls && !subclass &&
+		   !lock->dep_map.subclass &&
 		   (__atomic_load_n(&shim_lockdep_usage[cls], __ATOMIC_RELAXED) &
 		    need) == need)) {
 		struct shim_held_lock *h = &t->held_locks[0];
 
-		h->lock = lock;
+		h->lock = &lock->dep_map;
 		h->class_id = cls;
-		h->subclass = subclass;
+		h->subclass = 0;
 		h->in_hardirq = need == SHIM_USED_IN_HARDIRQ;
+		h->shared = 0;
 		/* inlined: where the caller took it, for reports and dumps */
 		h->ip = _THIS_IP_;
 		t->lockdep_depth = 1;
 		return;
 	}
-	shim_lockdep_acquire(lock, subclass, _THIS_IP_);
+	shim_lockdep_acquire(&lock->dep_map, subclass, SHIM_LOCK_EXCLUSIVE,
+			     _THIS_IP_);
 }
 
 static __always_inline void shim_lockdep_release_inline(raw_spinlock_t *lock)
@@ -82,11 +84,11 @@ static __always_inline void shim_lockdep_release_inline(raw_spinlock_t *lock)
 	struct task_struct *t = shim_current;
 	int depth = t->lockdep_depth;
 
-	if (likely(depth && t->held_locks[depth - 1].lock == lock)) {
+	if (likely(depth && t->held_locks[depth - 1].lock == &lock->dep_map)) {
 		t->lockdep_depth = depth - 1;
 		return;
 	}
-	shim_lockdep_release(lock, 0);
+	shim_lockdep_release(&lock->dep_map, 0);
 }
 
 /* always inline: lockdep's ip is the caller's, even under -fno-inline (gcov) */
@@ -122,7 +124,7 @@ static inline void do_raw_spin_unlock(raw_spinlock_t *lock)
 	if (unlikely(!READ_ONCE(lock->locked) || READ_ONCE(lock->owner) != t))
 		shim_bug(__FILE__, __LINE__, __func__,
 			 "spinlock %s: unlock of a lock %s (owner %s)",
-			 lock->name ? lock->name : "?",
+			 lock->dep_map.name ? lock->dep_map.name : "?",
 			 lock->locked ? "held by another task" : "not held",
 			 lock->owner ? lock->owner->comm : "none");
 	shim_lockdep_release_inline(lock);

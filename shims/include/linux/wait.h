@@ -44,7 +44,7 @@ void __init_waitqueue_head(struct wait_queue_head *wq_head, const char *name,
 
 #define __WAIT_QUEUE_HEAD_INITIALIZER(wq) {				\
 	.lock = { .rlock = { .magic = SPINLOCK_MAGIC, .owner_cpu = -1,	\
-			     .wq_lock = 1, .name = #wq } },		\
+			     .wq_lock = 1, .dep_map = { .name = #wq } } },	\
 	.head = { &(wq).head, &(wq).head } }
 #define DECLARE_WAIT_QUEUE_HEAD(name)					\
 	struct wait_queue_head name = __WAIT_QUEUE_HEAD_INITIALIZER(name)

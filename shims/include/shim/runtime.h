@@ -68,6 +68,7 @@ struct shim_held_lock {
 	int class_id;
 	int subclass;
 	int in_hardirq;
+	int shared;		/* a reader's hold */
 	unsigned long ip;
 };
 
@@ -174,12 +175,16 @@ void shim_report_preemptible(const char *what, const char *file, int line,
 			     const char *func);
 void shim_might_sleep(const char *file, int line, const char *func);
 
-/* spinlock slow paths and lockdep */
+/* spinlock slow paths and lockdep (on any lock's struct lockdep_map) */
 struct raw_spinlock;
+struct lockdep_map;
+#define SHIM_LOCK_EXCLUSIVE	0
+#define SHIM_LOCK_SHARED	1	/* a reader: readers do not exclude readers */
+#define SHIM_LOCK_SLEEPING	2	/* a mutex: may not be taken in atomic context */
 void shim_spin_lock_slow(struct raw_spinlock *lock);
-void shim_lockdep_acquire(struct raw_spinlock *lock, int subclass,
+void shim_lockdep_acquire(struct lockdep_map *map, int subclass, int how,
 			  unsigned long ip);
-void shim_lockdep_release(struct raw_spinlock *lock, unsigned long ip);
+void shim_lockdep_release(struct lockdep_map *map, unsigned long ip);
 void shim_spin_bad_magic(struct raw_spinlock *lock, const char *op);
 
 /* lockdep class usage bits, read on every acquisition */
