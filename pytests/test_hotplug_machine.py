@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 # selftest.c's st_hp_fail values: which callback says no
 HP_OK, HP_VETO_DOWN, HP_VETO_UP, HP_FAIL_PREP2_UP, HP_FAIL_AP2_UP, HP_FAIL_AP1_DOWN = range(6)
 CPU_ONLINE, CPU_UP_PREPARE, CPU_UP_CANCELED, CPU_DOWN_PREPARE, CPU_DOWN_FAILED = 2, 3, 4, 5, 6
