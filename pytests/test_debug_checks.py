@@ -130,3 +130,12 @@ def test_lockdep_reports_the_inversion_when_the_irq_use_comes_last(make_kernel):
     k.selftest("lock_irq_ctx", irq=True)  # now st_lock_irq is hardirq-safe
     msgs = [r.message for r in k.reports() if r.kind == "LOCKDEP"]
     assert len(msgs) == 1 and "irq lock inversion" in msgs[0], msgs
+
+
+@pytest.mark.parametrize("cpu", [0, 1])
+def test_migrate_disable_lets_the_task_sleep_and_keeps_its_cpu(make_kernel, cpu):
+    """Its post-5.11 meaning: not preempt_disable() (sleeping would be a bug),
+    and smp_processor_id() is legal because the task cannot move."""
+    k = make_kernel()
+    assert k.selftest("migrate_disabled", cpu=cpu) == cpu
+    assert not k.reports()

@@ -342,7 +342,8 @@ static void add_vcpu_options(const struct det_fiber *f, int kind, int event)
 			add_dec(kind, f->id, f->want_cpu, event);
 		return;
 	}
-	if (f->cur->flags & PF_NO_SETAFFINITY) {	/* bound: its CPU or none */
+	if (shim_task_pinned(f->cur) && shim_vcpus[f->home].online) {
+		/* bound, or migration disabled: its CPU or none */
 		if (vcpu_available(f->home))
 			add_dec(kind, f->id, f->home, event);
 		return;

@@ -134,7 +134,9 @@ void shim_task_resume(struct task_struct *t)
 		int cpu = READ_ONCE(t->next_cpu) >= 0 ? READ_ONCE(t->next_cpu) : t->cpu;
 		int err;
 
-		if (t->flags & PF_NO_SETAFFINITY)
+		/* pinned: its own CPU while that is up (the kernel breaks
+		 * the affinity of what is left on a dead one) */
+		if (shim_task_pinned(t) && READ_ONCE(shim_vcpus[t->cpu].online))
 			cpu = t->cpu;
 		else if (!READ_ONCE(shim_vcpus[cpu].online))
 			cpu = cpumask_first(cpu_online_mask);

@@ -501,6 +501,22 @@ static long st_msleep(long arg)
 	return jiffies - start;
 }
 
+/*
+ * migrate_disable() (5.11+): the CPU number is stable and may be asked for,
+ * and the task may sleep; it comes back on the same CPU.
+ */
+static long st_migrate_disabled(long arg)
+{
+	int cpu, again;
+
+	migrate_disable();
+	cpu = smp_processor_id();
+	msleep(1);
+	again = smp_processor_id();
+	migrate_enable();
+	return cpu == again ? cpu : -1;
+}
+
 /* jiffies starts 5 minutes before it wraps, as the kernel's does. */
 static long st_jiffies(long arg)
 {
@@ -716,6 +732,7 @@ static const struct st_entry st_table[] = {
 	{ "wait_timeout", st_wait_timeout },
 	{ "msleep", st_msleep },
 	{ "jiffies", st_jiffies },
+	{ "migrate_disabled", st_migrate_disabled },
 	{ "bitops", st_bitops },
 	{ "cmpxchg", st_cmpxchg },
 	{ "exclusive", st_exclusive },

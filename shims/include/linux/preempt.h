@@ -59,7 +59,17 @@ static inline void __preempt_enable_point(void)
 #define preempt_enable_notrace()	preempt_enable()
 #define preempt_check_resched()		do { } while (0)
 #define sched_preempt_enable_no_resched() preempt_enable_no_resched()
+/*
+ * Since 5.11, migrate_disable() keeps the task on its CPU and lets it sleep
+ * and be preempted; before, where it existed at all, it was preempt_disable().
+ * The images of the old percpu_ida generations get the old meaning.
+ */
+#if defined(PIDA_GEN) && PIDA_GEN < 314	/* the image's API generation */
 #define migrate_disable()		preempt_disable()
 #define migrate_enable()		preempt_enable()
+#else
+#define migrate_disable()		do { shim_current->migration_disabled++; barrier(); } while (0)
+#define migrate_enable()		do { barrier(); shim_current->migration_disabled--; } while (0)
+#endif
 
 #endif /* _LINUX_PREEMPT_H */

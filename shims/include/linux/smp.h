@@ -16,9 +16,9 @@ static inline int __debug_smp_processor_id(const char *what, const char *file,
 {
 	struct task_struct *t = shim_current;
 
-	/* a task bound to its CPU (a per-cpu kthread) cannot migrate */
+	/* a task bound to its CPU, or with migration disabled, stays there */
 	if (unlikely(t->preempt_count == 0 && !t->irqs_off &&
-		     !(t->flags & PF_NO_SETAFFINITY)))
+		     !shim_task_pinned(t)))
 		shim_report_preemptible(what, file, line, func);
 	return t->cpu;
 }

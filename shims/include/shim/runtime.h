@@ -86,6 +86,7 @@ struct task_struct {
 	unsigned int flags;
 	int wake_futex;
 	int lockdep_depth;
+	int migration_disabled;	/* migrate_disable() depth (5.11+ meaning) */
 	int next_cpu;		/* where to run next, -1: anywhere (shuffle) */
 	struct vcpu *vcpu;
 	void *det_fiber;	/* the deterministic engine's fiber running it */
@@ -105,6 +106,12 @@ struct task_struct {
 #define PF_MAKE_IT_FAIL		0x00000008
 /* bound to task->cpu (kthread_bind): never migrated, smp_processor_id() legal */
 #define PF_NO_SETAFFINITY	0x04000000
+
+/* A task that must come back to the CPU it left: bound, or migrate_disable(). */
+static inline bool shim_task_pinned(const struct task_struct *t)
+{
+	return (t->flags & PF_NO_SETAFFINITY) || t->migration_disabled;
+}
 
 struct vcpu {
 	int token;		/* futex word: 0 free, 1 held, 2 held + waiters */
