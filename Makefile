@@ -23,7 +23,7 @@ CFLAGS   := -std=gnu11 -O2 -g -fPIC -fvisibility=hidden -pthread \
 SHIM_INC := -Ishims/include
 KPORT_INC := -Ikernel_port/include
 
-RUNTIME_SRCS := $(wildcard shims/*.c) shims/harness/selftest.c
+RUNTIME_SRCS := $(wildcard shims/*.c) shims/harness/selftest.c shims/harness/selftest_api.c
 DRIVER_SRCS  := kernel_port/drivers/block/tagblk.c
 RUNTIME_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(RUNTIME_SRCS))
 HARNESS_SRCS := shims/harness/pida.c shims/harness/torture.c shims/harness/bench.c \

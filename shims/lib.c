@@ -141,3 +141,82 @@ void bitmap_free(const unsigned long *bitmap)
 {
 	kfree(bitmap);
 }
+
+/* Word by word, with the last word masked to @nbits, as the others here. */
+bool __bitmap_andnot(unsigned long *dst, const unsigned long *a,
+		     const unsigned long *b, unsigned int nbits)
+{
+	unsigned long any = 0;
+
+	for (unsigned int k = 0; k < BITS_TO_LONGS(nbits); k++) {
+		dst[k] = a[k] & ~b[k];
+		if (k == nbits / BITS_PER_LONG)
+			dst[k] &= BITMAP_LAST_WORD_MASK(nbits);
+		any |= dst[k];
+	}
+	return any != 0;
+}
+
+void __bitmap_xor(unsigned long *dst, const unsigned long *a,
+		  const unsigned long *b, unsigned int nbits)
+{
+	for (unsigned int k = 0; k < BITS_TO_LONGS(nbits); k++)
+		dst[k] = a[k] ^ b[k];
+}
+
+void __bitmap_complement(unsigned long *dst, const unsigned long *src,
+			 unsigned int nbits)
+{
+	for (unsigned int k = 0; k < BITS_TO_LONGS(nbits); k++)
+		dst[k] = ~src[k];
+}
+
+static unsigned long tail_mask(unsigned int k, unsigned int nbits)
+{
+	return k == (nbits - 1) / BITS_PER_LONG ? BITMAP_LAST_WORD_MASK(nbits) : ~0UL;
+}
+
+bool __bitmap_intersects(const unsigned long *a, const unsigned long *b,
+			 unsigned int nbits)
+{
+	for (unsigned int k = 0; k < BITS_TO_LONGS(nbits); k++)
+		if (a[k] & b[k] & tail_mask(k, nbits))
+			return true;
+	return false;
+}
+
+bool __bitmap_subset(const unsigned long *a, const unsigned long *b,
+		     unsigned int nbits)
+{
+	for (unsigned int k = 0; k < BITS_TO_LONGS(nbits); k++)
+		if (a[k] & ~b[k] & tail_mask(k, nbits))
+			return false;
+	return true;
+}
+
+/*
+ * The first aligned candidate at or after @start; if a set bit lies inside
+ * the run, start again past it.
+ */
+unsigned long bitmap_find_next_zero_area_off(unsigned long *map,
+					     unsigned long size,
+					     unsigned long start,
+					     unsigned int nr,
+					     unsigned long align_mask,
+					     unsigned long align_offset)
+{
+	for (;;) {
+		unsigned long index, end, busy;
+
+		index = find_next_zero_bit(map, size, start);
+		index = ((index + align_offset + align_mask) & ~align_mask) -
+			align_offset;
+		end = index + nr;
+		if (end > size)
+			return end;
+		busy = find_next_bit(map, end, index);
+		if (busy >= end)
+			return index;
+		start = busy + 1;
+	}
+}

@@ -94,9 +94,16 @@ struct slab_obj {
 	unsigned char data[] __attribute__((aligned(16)));
 };
 
+static void *slab_alloc(size_t size, gfp_t flags, unsigned long site);
+
 void *__kmalloc(size_t size, gfp_t flags)
 {
-	unsigned long site = _RET_IP_;
+	return slab_alloc(size, flags, _RET_IP_);
+}
+
+/* kmalloc, or a kmem_cache: accounted to the caller's call site, fault-injectable. */
+static void *slab_alloc(size_t size, gfp_t flags, unsigned long site)
+{
 	struct slab_obj *o;
 
 	check_alloc_context(flags, "kmalloc");
@@ -130,6 +137,97 @@ void kfree(const void *objp)
 			 "kfree of %p, which kmalloc did not return", objp);
 	untrack(&o->hdr);
 	free(o);
+}
+
+/* ---- kmem_cache: named, fixed-size slab objects ---- */
+
+struct kmem_cache {
+	const char *name;
+	size_t size;
+	slab_flags_t flags;
+	void (*ctor)(void *obj);
+	atomic_long_t live;
+};
+
+/**
+ * kmem_cache_create() - a cache of @size-byte objects
+ * @name: for reports
+ * @size: object size
+ * @align: alignment (up to 16 here)
+ * @flags: SLAB_* flags; SLAB_PANIC makes a failure a BUG
+ * @ctor: run on every new object, or NULL
+ *
+ * Return: the cache, or NULL.
+ */
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+				     unsigned int align, slab_flags_t flags,
+				     void (*ctor)(void *))
+{
+	struct kmem_cache *s;
+
+	might_sleep();
+	s = size && align <= 16 ? slab_alloc(sizeof(*s), GFP_KERNEL | __GFP_ZERO,
+					     _RET_IP_) : NULL;
+	if (!s) {
+		if (flags & SLAB_PANIC)
+			shim_bug(__FILE__, __LINE__, __func__,
+				 "kmem_cache_create(%s) failed", name);
+		return NULL;
+	}
+	s->name = name;
+	s->size = size;
+	s->flags = flags;
+	s->ctor = ctor;
+	return s;
+}
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
+{
+	void *obj = slab_alloc(s->size, flags, _RET_IP_);
+
+	if (obj) {
+		atomic_long_inc(&s->live);
+		if (s->ctor)
+			s->ctor(obj);
+	}
+	return obj;
+}
+
+void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags)
+{
+	void *obj = slab_alloc(s->size, flags | __GFP_ZERO, _RET_IP_);
+
+	if (obj)
+		atomic_long_inc(&s->live);
+	return obj;
+}
+
+void kmem_cache_free(struct kmem_cache *s, void *obj)
+{
+	if (!obj)
+		return;
+	if (ksize(obj) != s->size)
+		shim_bug(__FILE__, __LINE__, __func__,
+			 "cache_from_obj: wrong slab cache: %s object of %zu "
+			 "bytes freed to %s", s->name, ksize(obj), s->name);
+	atomic_long_dec(&s->live);
+	kfree(obj);
+}
+
+/* As SLUB: objects still allocated are a bug of the cache's user. */
+void kmem_cache_destroy(struct kmem_cache *s)
+{
+	long live;
+
+	if (!s)
+		return;
+	might_sleep();
+	live = atomic_long_read(&s->live);
+	if (live)
+		shim_report(SHIM_REPORT_DEBUG, __FILE__, __LINE__, __func__,
+			    "kmem_cache_destroy %s: Slab cache still has "
+			    "objects (%ld)", s->name, live);
+	kfree(s);
 }
 
 size_t ksize(const void *objp)
@@ -202,6 +300,7 @@ void free_pages(unsigned long addr, unsigned int order)
 #define PCPU_NR_CHUNKS	(PCPU_UNIT_SIZE / PCPU_CHUNK)
 
 unsigned long __per_cpu_offset[NR_CPUS];
+char *shim_pcpu_static;		/* the static area's __percpu address */
 static char *pcpu_base;		/* guard unit, then one unit per CPU */
 static size_t pcpu_map_len;
 static DECLARE_BITMAP(pcpu_used, PCPU_NR_CHUNKS);
@@ -294,6 +393,23 @@ int shim_pcpu_cpu_of(const volatile void *addr)
 	return off / PCPU_UNIT_SIZE - 1;
 }
 
+/* The first chunks of every unit: a copy of the DEFINE_PER_CPU template each. */
+static int pcpu_static_boot(void)
+{
+	size_t size = __stop_shim_percpu - __start_shim_percpu;
+	unsigned int nchunks = DIV_ROUND_UP(size, PCPU_CHUNK);
+
+	if (!size)
+		return 0;
+	if (size > PCPU_UNIT_SIZE / 2)
+		return -ENOMEM;
+	bitmap_set(pcpu_used, 0, nchunks);
+	shim_pcpu_static = pcpu_base;
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
+		memcpy(pcpu_base + __per_cpu_offset[cpu], __start_shim_percpu, size);
+	return 0;
+}
+
 int shim_mem_boot(void)
 {
 	pcpu_map_len = PCPU_UNIT_SIZE * (nr_cpu_ids + 1);
@@ -307,7 +423,7 @@ int shim_mem_boot(void)
 		return -ENOMEM;
 	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
 		__per_cpu_offset[cpu] = (cpu + 1) * PCPU_UNIT_SIZE;
-	return 0;
+	return pcpu_static_boot();
 }
 
 void shim_mem_stats(struct hk_mem_stats *st)

@@ -73,4 +73,12 @@ int hk_report_get(int i, struct hk_report *out);
 void hk_mem_stats(struct hk_mem_stats *st);
 int hk_cpu_up(int cpu);
 
+/* selftest functions by name: selftest.c's, then selftest_api.c's */
+struct st_entry {
+	const char *name;
+	long (*fn)(long arg);
+};
+extern const struct st_entry st_api_table[];
+extern const size_t st_api_table_len;
+
 #endif /* _SHIM_HARNESS_H */

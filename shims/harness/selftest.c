@@ -683,10 +683,6 @@ static long st_seq_file(long arg)
 	return 0;
 }
 
-struct st_entry {
-	const char *name;
-	long (*fn)(long arg);
-};
 
 /* kernel_port/lib/test_ida.c, linked into the images that have an ida */
 long test_ida(long remove_unallocated) __weak;
@@ -767,19 +763,27 @@ static long st_trampoline(void *data)
  *
  * Return: as hk_call(), or -ENOENT for an unknown name.
  */
+static const struct st_entry *st_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(st_table); i++)
+		if (!strcmp(st_table[i].name, name))
+			return &st_table[i];
+	for (size_t i = 0; i < st_api_table_len; i++)
+		if (!strcmp(st_api_table[i].name, name))
+			return &st_api_table[i];
+	return NULL;
+}
+
 SHIM_EXPORT int hk_selftest(struct task_struct *t, int cpu, int in_irq,
 			    const char *name, long arg, long *ret)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(st_table); i++) {
-		struct st_call c = { &st_table[i], arg };
+	struct st_call c = { st_find(name), arg };
 
-		if (strcmp(st_table[i].name, name))
-			continue;
-		if (in_irq)
-			return hk_irq_call(cpu, st_trampoline, &c, ret);
-		return hk_call(t, cpu, st_trampoline, &c, ret);
-	}
-	return -ENOENT;
+	if (!c.e)
+		return -ENOENT;
+	if (in_irq)
+		return hk_irq_call(cpu, st_trampoline, &c, ret);
+	return hk_call(t, cpu, st_trampoline, &c, ret);
 }
 
 SHIM_EXPORT size_t hk_selftest_log(char *buf, size_t len)

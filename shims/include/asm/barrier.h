@@ -38,4 +38,28 @@
 	__atomic_store_n((p), (v), __ATOMIC_RELEASE);			\
 } while (0)
 
+/*
+ * Spin until @cond_expr, which reads the value loaded from @ptr as VAL, holds;
+ * the last load is an acquire (for _acquire).  Each round is a relax point,
+ * so the deterministic engine runs others while it waits.
+ */
+#define smp_cond_load_relaxed(ptr, cond_expr) ({			\
+	typeof(ptr) __PTR = (ptr);					\
+	typeof(*ptr) VAL;						\
+	for (;;) {							\
+		VAL = READ_ONCE(*__PTR);				\
+		if (cond_expr)						\
+			break;						\
+		shim_sched_point(SP_RELAX, __PTR);			\
+		__builtin_ia32_pause();					\
+	}								\
+	VAL;								\
+})
+#define smp_cond_load_acquire(ptr, cond_expr) ({			\
+	typeof(*ptr) __val = smp_cond_load_relaxed(ptr, cond_expr);	\
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);			\
+	__val;								\
+})
+#define smp_acquire__after_ctrl_dep()	smp_rmb()
+
 #endif /* _ASM_BARRIER_H */

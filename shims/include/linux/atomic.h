@@ -151,6 +151,22 @@ SHIM_ATOMIC_OPS(atomic_long, atomic_long_t, long)
 SHIM_ATOMIC_OPS(atomic64, atomic64_t, s64)
 
 #define atomic_cmpxchg_relaxed	atomic_cmpxchg
+
+/* Decrement unless that would go below zero; the old value minus one either way. */
+#define SHIM_DEC_IF_POSITIVE(pfx, atype, vtype)				\
+static inline vtype pfx##_dec_if_positive(atype *v)			\
+{									\
+	vtype c = pfx##_read(v);					\
+									\
+	do {								\
+		if (c <= 0)						\
+			return c - 1;					\
+	} while (!pfx##_try_cmpxchg(v, &c, c - 1));			\
+	return c - 1;							\
+}
+SHIM_DEC_IF_POSITIVE(atomic, atomic_t, int)
+SHIM_DEC_IF_POSITIVE(atomic_long, atomic_long_t, long)
+SHIM_DEC_IF_POSITIVE(atomic64, atomic64_t, s64)
 #define atomic_fetch_add_unless(v, a, u) ({				\
 	int __c = atomic_read(v);					\
 	while (__c != (u) && !atomic_try_cmpxchg(v, &__c, __c + (a)))	\

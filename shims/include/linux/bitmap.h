@@ -79,4 +79,72 @@ static inline void bitmap_or(unsigned long *dst, const unsigned long *a,
 	__bitmap_or(dst, a, b, nbits);
 }
 
+bool __bitmap_andnot(unsigned long *dst, const unsigned long *a,
+		     const unsigned long *b, unsigned int nbits);
+void __bitmap_xor(unsigned long *dst, const unsigned long *a,
+		  const unsigned long *b, unsigned int nbits);
+void __bitmap_complement(unsigned long *dst, const unsigned long *src,
+			 unsigned int nbits);
+bool __bitmap_intersects(const unsigned long *a, const unsigned long *b,
+			 unsigned int nbits);
+bool __bitmap_subset(const unsigned long *a, const unsigned long *b,
+		     unsigned int nbits);
+unsigned long bitmap_find_next_zero_area_off(unsigned long *map,
+					     unsigned long size,
+					     unsigned long start,
+					     unsigned int nr,
+					     unsigned long align_mask,
+					     unsigned long align_offset);
+
+static inline bool bitmap_andnot(unsigned long *dst, const unsigned long *a,
+				 const unsigned long *b, unsigned int nbits)
+{
+	return __bitmap_andnot(dst, a, b, nbits);
+}
+
+static inline void bitmap_xor(unsigned long *dst, const unsigned long *a,
+			      const unsigned long *b, unsigned int nbits)
+{
+	__bitmap_xor(dst, a, b, nbits);
+}
+
+static inline void bitmap_complement(unsigned long *dst,
+				     const unsigned long *src,
+				     unsigned int nbits)
+{
+	__bitmap_complement(dst, src, nbits);
+}
+
+static inline bool bitmap_intersects(const unsigned long *a,
+				     const unsigned long *b, unsigned int nbits)
+{
+	return __bitmap_intersects(a, b, nbits);
+}
+
+static inline bool bitmap_subset(const unsigned long *a,
+				 const unsigned long *b, unsigned int nbits)
+{
+	return __bitmap_subset(a, b, nbits);
+}
+
+/**
+ * bitmap_find_next_zero_area() - the first run of @nr clear bits from @start
+ * @map: the bitmap
+ * @size: its length in bits
+ * @start: where to begin looking
+ * @nr: how many clear bits in a row
+ * @align_mask: the run starts at a multiple of @align_mask + 1 (a power of 2)
+ *
+ * Return: the run's first bit, or a value past @size if there is none.
+ */
+static inline unsigned long bitmap_find_next_zero_area(unsigned long *map,
+						       unsigned long size,
+						       unsigned long start,
+						       unsigned int nr,
+						       unsigned long align_mask)
+{
+	return bitmap_find_next_zero_area_off(map, size, start, nr,
+					      align_mask, 0);
+}
+
 #endif /* _LINUX_BITMAP_H */

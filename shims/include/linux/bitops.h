@@ -3,18 +3,11 @@
 #define _LINUX_BITOPS_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
 #include <asm/barrier.h>
 
-#define BITS_PER_LONG		64
-#define BITS_PER_LONG_LONG	64
-#define BITS_PER_BYTE		8
-#define BIT(nr)			(1UL << (nr))
-#define BIT_ULL(nr)		(1ULL << (nr))
-#define BIT_MASK(nr)		(1UL << ((nr) % BITS_PER_LONG))
-#define BIT_WORD(nr)		((nr) / BITS_PER_LONG)
 #define BITS_TO_LONGS(nr)	DIV_ROUND_UP_BITS(nr, BITS_PER_LONG)
 #define DIV_ROUND_UP_BITS(n, d)	(((n) + (d) - 1) / (d))
-#define GENMASK(h, l)		(((~0UL) << (l)) & (~0UL >> (BITS_PER_LONG - 1 - (h))))
 
 /* Atomic bitops: relaxed when they return nothing, fully ordered otherwise. */
 static inline void set_bit(long nr, volatile unsigned long *addr)
@@ -74,6 +67,14 @@ static inline void clear_bit_unlock(long nr, volatile unsigned long *addr)
 static inline bool test_bit(long nr, const volatile unsigned long *addr)
 {
 	return 1UL & (__atomic_load_n(addr + BIT_WORD(nr), __ATOMIC_RELAXED) >>
+		      (nr & (BITS_PER_LONG - 1)));
+}
+
+/* test_bit() ordered before what follows: pairs with clear_bit_unlock() */
+static inline bool test_bit_acquire(long nr, const volatile unsigned long *addr)
+{
+	shim_sched_point(SP_BITOP, addr);
+	return 1UL & (__atomic_load_n(addr + BIT_WORD(nr), __ATOMIC_ACQUIRE) >>
 		      (nr & (BITS_PER_LONG - 1)));
 }
 

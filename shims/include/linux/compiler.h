@@ -91,8 +91,39 @@ void AnnotateIgnoreReadsEnd(const char *file, int line);
 #define __ONCE_STORE		__ATOMIC_RELAXED
 #define data_race(expr)		({ typeof(expr) __v; __v = (expr); __v; })
 #endif
-#define READ_ONCE(x)		__atomic_load_n(&(x), __ONCE_LOAD)
-#define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ONCE_STORE)
+/*
+ * The type of @x without its qualifiers: the value of a conditional is an
+ * rvalue, unqualified (pointers and aggregates); _Generic names the integer
+ * types, whose promotion would otherwise change them.
+ */
+#define __unqual_scalar_typeof(x) typeof(				\
+	_Generic((x),							\
+		 char: (char)0,						\
+		 signed char: (signed char)0, unsigned char: (unsigned char)0, \
+		 short: (short)0, unsigned short: (unsigned short)0,	\
+		 int: (int)0, unsigned int: (unsigned int)0,		\
+		 long: (long)0, unsigned long: (unsigned long)0,	\
+		 long long: (long long)0,				\
+		 unsigned long long: (unsigned long long)0,		\
+		 _Bool: (_Bool)0,					\
+		 default: (0 ? (x) : (x))))
+
+/* one access of 1, 2, 4 or 8 bytes, as the kernel's rwonce checks demand */
+#define __once_check(x)							\
+	_Static_assert(sizeof(x) == 1 || sizeof(x) == 2 ||		\
+		       sizeof(x) == 4 || sizeof(x) == 8,		\
+		       "READ_ONCE/WRITE_ONCE of a size the CPU cannot access at once")
+#define READ_ONCE(x) ({							\
+	__unqual_scalar_typeof(x) __ro;					\
+	__once_check(x);						\
+	__atomic_load(&(x), &__ro, __ONCE_LOAD);			\
+	__ro;								\
+})
+#define WRITE_ONCE(x, val) do {						\
+	__unqual_scalar_typeof(x) __wo = (val);				\
+	__once_check(x);						\
+	__atomic_store(&(x), &__wo, __ONCE_STORE);			\
+} while (0)
 #define ACCESS_ONCE(x)		(*(volatile typeof(x) *)&(x))
 
 #endif /* _LINUX_COMPILER_H */

@@ -152,7 +152,68 @@ static inline const struct cpumask *cpumask_of(unsigned int cpu)
 	return (const struct cpumask *)shim_cpu_bit_bitmap[cpumask_check(cpu)];
 }
 
+static inline bool cpumask_andnot(struct cpumask *dstp, const struct cpumask *a,
+				  const struct cpumask *b)
+{
+	return bitmap_andnot(cpumask_bits(dstp), cpumask_bits(a),
+			     cpumask_bits(b), nr_cpumask_bits);
+}
+
+static inline void cpumask_xor(struct cpumask *dstp, const struct cpumask *a,
+			       const struct cpumask *b)
+{
+	bitmap_xor(cpumask_bits(dstp), cpumask_bits(a), cpumask_bits(b),
+		   nr_cpumask_bits);
+}
+
+static inline void cpumask_complement(struct cpumask *dstp,
+				      const struct cpumask *srcp)
+{
+	bitmap_complement(cpumask_bits(dstp), cpumask_bits(srcp),
+			  nr_cpumask_bits);
+}
+
+static inline bool cpumask_intersects(const struct cpumask *a,
+				      const struct cpumask *b)
+{
+	return bitmap_intersects(cpumask_bits(a), cpumask_bits(b),
+				 nr_cpumask_bits);
+}
+
+static inline bool cpumask_subset(const struct cpumask *a,
+				  const struct cpumask *b)
+{
+	return bitmap_subset(cpumask_bits(a), cpumask_bits(b), nr_cpumask_bits);
+}
+
+/* The next CPU after @n set in both masks. */
+static inline unsigned int cpumask_next_and(int n, const struct cpumask *a,
+					    const struct cpumask *b)
+{
+	while ((n = cpumask_next(n, a)) < (int)nr_cpu_ids)
+		if (cpumask_test_cpu(n, b))
+			break;
+	return n;
+}
+
+static inline unsigned int cpumask_first_and(const struct cpumask *a,
+					     const struct cpumask *b)
+{
+	return cpumask_next_and(-1, a, b);
+}
+
 #define cpumask_any(srcp)	cpumask_first(srcp)
+#define cpumask_any_and(a, b)	cpumask_first_and(a, b)
+
+#define for_each_cpu_and(cpu, a, b)					\
+	for ((cpu) = -1;						\
+	     (cpu) = cpumask_next_and((cpu), (a), (b)),			\
+	     (cpu) < nr_cpu_ids;)
+#define for_each_cpu_andnot(cpu, a, b)					\
+	for ((cpu) = -1;						\
+	     (cpu) = cpumask_next((cpu), (a)),				\
+	     (cpu) < nr_cpu_ids;)					\
+		if (cpumask_test_cpu((cpu), (b))) continue; else
 
 #define for_each_cpu(cpu, mask)						\
 	for ((cpu) = -1;						\

@@ -15,6 +15,7 @@
 /* export.h through linkage.h, and log2.h, as the kernel's kernel.h has them */
 #include <linux/export.h>
 #include <linux/log2.h>
+#include <linux/minmax.h>
 
 #define U8_MAX		((u8)~0U)
 #define U16_MAX		((u16)~0U)
@@ -47,24 +48,6 @@
 	(void)(&__dummy == &__dummy2);					\
 	1;								\
 })
-
-#define __cmp_once(x, y, op) ({						\
-	typeof(x) __x = (x);						\
-	typeof(y) __y = (y);						\
-	(void)(&__x == &__y);						\
-	__x op __y ? __x : __y;						\
-})
-#define min(x, y)		__cmp_once(x, y, <)
-#define max(x, y)		__cmp_once(x, y, >)
-#define min3(x, y, z)		min((typeof(x))min(x, y), z)
-#define max3(x, y, z)		max((typeof(x))max(x, y), z)
-#define min_t(type, x, y)	({ type __a = (x); type __b = (y); __a < __b ? __a : __b; })
-#define max_t(type, x, y)	({ type __a = (x); type __b = (y); __a > __b ? __a : __b; })
-#define clamp(val, lo, hi)	min((typeof(val))max(val, lo), hi)
-#define clamp_t(type, val, lo, hi) min_t(type, max_t(type, val, lo), hi)
-#define clamp_val(val, lo, hi)	clamp_t(typeof(val), val, lo, hi)
-#define swap(a, b)							\
-	do { typeof(a) __tmp = (a); (a) = (b); (b) = __tmp; } while (0)
 
 #define might_sleep()	shim_might_sleep(__FILE__, __LINE__, __func__)
 #define might_sleep_if(cond) do { if (cond) might_sleep(); } while (0)

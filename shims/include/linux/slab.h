@@ -51,4 +51,28 @@ static inline void *kcalloc(size_t n, size_t size, gfp_t flags)
 #define vzalloc(size)				kzalloc(size, GFP_KERNEL)
 #define vfree(p)				kfree(p)
 
+typedef unsigned int slab_flags_t;
+#define SLAB_HWCACHE_ALIGN	0x00002000U
+#define SLAB_CACHE_DMA		0x00004000U
+#define SLAB_PANIC		0x00040000U
+#define SLAB_TYPESAFE_BY_RCU	0x00080000U
+#define SLAB_RECLAIM_ACCOUNT	0x00020000U
+#define SLAB_ACCOUNT		0x04000000U
+#define SLAB_MEM_SPREAD		0x00100000U
+
+struct kmem_cache;
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+				     unsigned int align, slab_flags_t flags,
+				     void (*ctor)(void *));
+void kmem_cache_destroy(struct kmem_cache *s);
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags);
+void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags);
+void kmem_cache_free(struct kmem_cache *s, void *obj);
+#define kmem_cache_alloc_node(s, flags, node)	kmem_cache_alloc(s, flags)
+
+/* a cache named after its struct, sized and aligned for it */
+#define KMEM_CACHE(__struct, __flags)					\
+	kmem_cache_create(#__struct, sizeof(struct __struct),		\
+			  __alignof__(struct __struct), (__flags), NULL)
+
 #endif /* _LINUX_SLAB_H */

@@ -211,4 +211,7 @@ static inline void do_raw_spin_unlock(raw_spinlock_t *lock)
 #define assert_spin_locked(l)		BUG_ON(!spin_is_locked(l))
 #define assert_raw_spin_locked(l)	BUG_ON(!raw_spin_is_locked(l))
 
+/* the kernel's spinlock.h brings the reader-writer spinlocks */
+#include <linux/rwlock.h>
+
 #endif /* _LINUX_SPINLOCK_H */

@@ -75,7 +75,10 @@ struct shim_held_lock {
 struct vcpu;
 
 struct task_struct {
-	volatile long state;
+	union {			/* ->state until 5.14, ->__state since */
+		volatile long state;
+		volatile long __state;
+	};
 	int cpu;
 	int preempt_count;
 	int irqs_off;
