@@ -48,6 +48,20 @@ static inline void __shim_spin_acquired(raw_spinlock_t *lock)
 }
 
 /*
+ * Where the lock was taken, for reports and dumps: the caller of spin_lock().
+ * The lock is always inlined, so that is here; under -fno-inline (the gcov
+ * build, whose branch counts must stay in this header) do_raw_spin_lock() is
+ * a call of its own, and its return address is the caller's.
+ */
+#ifdef __NO_INLINE__
+#define __shim_lock_inline	inline
+#define __shim_lock_ip()	_RET_IP_
+#else
+#define __shim_lock_inline	__always_inline
+#define __shim_lock_ip()	_THIS_IP_
+#endif
+
+/*
  * lockdep's common case inline: no other lock held, class known, and this
  * kind of use of the class seen before.  Anything else takes the full check.
  */
@@ -70,13 +84,12 @@ static __always_inline void shim_lockdep_acquire_inline(raw_spinlock_t *lock,
 		h->subclass = 0;
 		h->in_hardirq = need == SHIM_USED_IN_HARDIRQ;
 		h->shared = 0;
-		/* inlined: where the caller took it, for reports and dumps */
-		h->ip = _THIS_IP_;
+		h->ip = __shim_lock_ip();
 		t->lockdep_depth = 1;
 		return;
 	}
 	shim_lockdep_acquire(&lock->dep_map, subclass, SHIM_LOCK_EXCLUSIVE,
-			     _THIS_IP_);
+			     __shim_lock_ip());
 }
 
 static __always_inline void shim_lockdep_release_inline(raw_spinlock_t *lock)
@@ -91,8 +104,8 @@ static __always_inline void shim_lockdep_release_inline(raw_spinlock_t *lock)
 	shim_lockdep_release(&lock->dep_map, 0);
 }
 
-/* always inline: lockdep's ip is the caller's, even under -fno-inline (gcov) */
-static __always_inline void do_raw_spin_lock(raw_spinlock_t *lock, int subclass)
+static __shim_lock_inline void do_raw_spin_lock(raw_spinlock_t *lock,
+						int subclass)
 {
 	if (unlikely(lock->magic != SPINLOCK_MAGIC))
 		shim_spin_bad_magic(lock, "lock");
@@ -103,7 +116,7 @@ static __always_inline void do_raw_spin_lock(raw_spinlock_t *lock, int subclass)
 	__shim_spin_acquired(lock);
 }
 
-static __always_inline int do_raw_spin_trylock(raw_spinlock_t *lock)
+static __shim_lock_inline int do_raw_spin_trylock(raw_spinlock_t *lock)
 {
 	if (unlikely(lock->magic != SPINLOCK_MAGIC))
 		shim_spin_bad_magic(lock, "trylock");
