@@ -111,3 +111,9 @@ def test_smp_cond_load_acquire_waits_and_sees_what_was_published(make_kernel, ba
     until(k, 5)
     k.selftest("cond_load", cpu=1, arg=1)
     assert waiter.outcome() == 99
+
+
+def test_config_options_follow_the_build(make_kernel):
+    """#ifdef CONFIG_HOTPLUG_CPU code is compiled in, IS_ENABLED() tells the
+    truth: SMP, lockdep and the atomic-sleep checks on, PREEMPT_RT off."""
+    assert make_kernel().selftest("config") == 0b101111

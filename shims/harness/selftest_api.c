@@ -354,7 +354,24 @@ static long st_cond_load(long arg)
 	return READ_ONCE(st_published);
 }
 
+/* Which options code compiled here sees: a bit per option. */
+static long st_config(long arg)
+{
+	long bits = 0;
+
+#ifdef CONFIG_HOTPLUG_CPU
+	bits |= 1;
+#endif
+	bits |= IS_ENABLED(CONFIG_SMP) << 1;
+	bits |= IS_ENABLED(CONFIG_PROVE_LOCKING) << 2;
+	bits |= IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) << 3;
+	bits |= IS_ENABLED(CONFIG_PREEMPT_RT) << 4;
+	bits |= (CONFIG_HZ == HZ) << 5;
+	return bits;
+}
+
 const struct st_entry st_api_table[] = {
+	{ "config", st_config },
 	{ "percpu_static", st_percpu_static },
 	{ "this_cpu_ops", st_this_cpu_ops },
 	{ "mutex_hold", st_mutex_hold },

@@ -2,6 +2,8 @@
 #ifndef _LINUX_COMPILER_H
 #define _LINUX_COMPILER_H
 
+/* the kernel's build force-includes kconfig.h in every file: so do we */
+#include <linux/kconfig.h>
 #include <shim/runtime.h>
 
 #define likely(x)		__builtin_expect(!!(x), 1)

@@ -54,8 +54,6 @@
 #define might_resched()	do { } while (0)
 #define cant_sleep()	WARN_ON_ONCE(!in_atomic() && !irqs_disabled())
 
-#define IS_ENABLED(option)	0
-#define IS_BUILTIN(option)	0
 
 #define __CONCAT_HELPER(a, b)	a##b
 

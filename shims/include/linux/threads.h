@@ -2,5 +2,5 @@
 #ifndef _LINUX_THREADS_H
 #define _LINUX_THREADS_H
 #include <shim/runtime.h>
-#define CONFIG_NR_CPUS	NR_CPUS
+#include <linux/kconfig.h>
 #endif
