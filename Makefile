@@ -114,7 +114,7 @@ SHIM_HDRS := $(wildcard shims/include/*/*.h shims/include/linux/sched/*.h shims/
 $(BUILD)/obj/%.o: %.c $(SHIM_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) $(SHIM_INC) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -DSHIM_RUNTIME $(SHIM_INC) -c $< -o $@
 
 $(TLS_LIB): shims/tls/current.c
 	@mkdir -p $(dir $@)

@@ -97,3 +97,13 @@ def test_the_torture_knob_wakes_sleepers_without_cause():
     result = runner.run_isolated(p, emit=lambda _: None)
     assert result.success, result.reason
     assert result.stats["spurious_wakeups"] > 0
+
+
+def test_delay_injection_preempts_and_migrates_at_marked_accesses_too():
+    """sbitmap reads its words with READ_ONCE() and preemption on: there the
+    threaded engine may now preempt (percpu_ida's are all under irqs off)."""
+    p = runner.TortureParams(torture_type="sbitmap_tags", duration=3.0, stat_interval=0,
+                             delay=200, seed=9)
+    result = runner.run_isolated(p, emit=lambda _: None)
+    assert result.success, result.reason
+    assert result.stats["preemptions"] >= result.stats["access_preemptions"] > 0

@@ -10,12 +10,15 @@
  */
 #include <linux/kernel.h>
 #include <linux/sched.h>
+#include <sched.h>
 #include <setjmp.h>
 #include "internal.h"
 
 static unsigned int delay_permille;
 static unsigned int delay_max_ns;
 static bool counting;
+static long nr_preemptions, nr_access_preemptions;
+void (*shim_once_hook)(enum shim_point point, const volatile void *obj);
 
 uint64_t shim_task_rand(struct task_struct *t)
 {
@@ -48,6 +51,42 @@ static void count_point(struct task_struct *t, enum shim_point point,
 		t->nr_global_locks++;
 }
 
+/* The @n-th online vCPU, counting from 0 and wrapping. */
+static int nth_online_cpu(unsigned int n)
+{
+	unsigned int cpu;
+
+	n %= num_online_cpus();
+	for_each_online_cpu(cpu)
+		if (!n--)
+			return cpu;
+	return -1;
+}
+
+/*
+ * Where the kernel could preempt (preemption and irqs on, a task): give the
+ * vCPU up and take one back, one time in two another one, as a migration.
+ */
+static void preempt_here(struct task_struct *t, enum shim_point point)
+{
+	if (!t->vcpu || t->preempt_count || t->irqs_off ||
+	    (t->flags & (PF_IDLE | PF_HARNESS)))
+		return;
+	if (!shim_task_pinned(t) && (shim_task_rand(t) & 1)) {
+		int cpu = nth_online_cpu(shim_task_rand(t) >> 8);
+
+		if (cpu >= 0)
+			WRITE_ONCE(t->next_cpu, cpu);
+	}
+	shim_trace("preempt", t->pid, t->cpu);
+	shim_task_leave(t);
+	sched_yield();
+	shim_task_resume(t);
+	__atomic_fetch_add(&nr_preemptions, 1, __ATOMIC_RELAXED);
+	if (point == SP_READ || point == SP_WRITE)
+		__atomic_fetch_add(&nr_access_preemptions, 1, __ATOMIC_RELAXED);
+}
+
 static void threaded_hook(enum shim_point point, const volatile void *obj)
 {
 	struct task_struct *t = shim_current;
@@ -61,6 +100,9 @@ static void threaded_hook(enum shim_point point, const volatile void *obj)
 
 		while (shim_now_ns() < until)
 			__builtin_ia32_pause();
+		/* one delay in four ends in a preemption, where one is allowed */
+		if ((shim_task_rand(t) & 3) == 0)
+			preempt_here(t, point);
 	}
 	if (t->vcpu && !t->irqs_off &&
 	    __atomic_load_n(&t->vcpu->pending_irqs, __ATOMIC_RELAXED))
@@ -73,6 +115,17 @@ static void update_hook(void)
 
 	__atomic_store_n(&shim_sched_hook, on ? threaded_hook : NULL,
 			 __ATOMIC_RELEASE);
+	/* marked accesses are points only where delays can be injected there */
+	__atomic_store_n(&shim_once_hook, delay_permille ? threaded_hook : NULL,
+			 __ATOMIC_RELEASE);
+}
+
+/* Preemptions (and migrations) made by delay injection: all, or @at_access:
+ * those at a READ_ONCE()/WRITE_ONCE(). */
+SHIM_EXPORT long hk_preemptions(int at_access)
+{
+	return __atomic_load_n(at_access ? &nr_access_preemptions : &nr_preemptions,
+			       __ATOMIC_RELAXED);
 }
 
 /**

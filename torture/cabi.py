@@ -274,6 +274,7 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_torture_owners": (None, [ctypes.POINTER(ctypes.c_int), ctypes.c_long]),
     "hk_set_delay": (None, [ctypes.c_uint, ctypes.c_uint]),
     "hk_set_spurious_wakeups": (None, [ctypes.c_uint]),
+    "hk_preemptions": (ctypes.c_long, [ctypes.c_int]),
     "hk_sched_counts": (None, [c_long_p]),
     "hk_set_counting": (None, [ctypes.c_int]),
     "hk_trace_attach": (ctypes.c_int, [ctypes.c_char_p]),

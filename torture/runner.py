@@ -57,7 +57,9 @@ class TortureParams:
     shuffle_interval: float = _p(10.0, "ms between moves of a random task to a random vCPU")
     stutter: float = _p(2.0, "s between pauses: all tasks stop, the pool is checked "
                              "at quiescence, they resume")
-    delay: int = _p(0, "per-mille of scheduling points that spin for up to 2 us (seeded)")
+    delay: int = _p(0, "per-mille of scheduling points (READ_ONCE/WRITE_ONCE included) that "
+                       "spin for up to 2 us, one in four of them then preempting or "
+                       "migrating the task where the kernel could (seeded)")
     spurious_wakeup: int = _p(1, "percent of sleeps that end at once with no wakeup, as the "
                                  "kernel allows: a wait that does not loop on its condition "
                                  "fails")
@@ -178,6 +180,8 @@ class Campaign:
         out = {name: getattr(st, name) for name in cabi.TORTURE_STATS}
         (out["sleeps"], out["wakeups"], out["steals"], out["global_locks"],
          out["spurious_wakeups"]) = self.stats_counts()
+        out["preemptions"] = self.kernel.lib.hk_preemptions(0)
+        out["access_preemptions"] = self.kernel.lib.hk_preemptions(1)
         out.update(self.hotplug)
         return out
 

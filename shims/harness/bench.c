@@ -4,6 +4,7 @@
  * and the reference the goal is stated against, a per-thread stack under an
  * uncontended spinlock, in plain C without the shims.
  */
+#define SHIM_RUNTIME	/* the harness: no access points of its own */
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include "harness.h"

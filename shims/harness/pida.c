@@ -13,6 +13,7 @@
  * A baseline allocator (<linux/tag_pool.h>) has the 3.14 interface under its
  * own name: TAG_POOL names it, and the POOL_* names below follow.
  */
+#define SHIM_RUNTIME	/* the harness: no access points of its own */
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include <linux/gfp.h>

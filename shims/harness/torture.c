@@ -8,6 +8,7 @@
  * shuffler that moves tasks between vCPUs.  Python starts it, polls the
  * counters, pauses it for checks at quiescence, stops it.
  */
+#define SHIM_RUNTIME	/* the harness: no access points of its own */
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include <limits.h>

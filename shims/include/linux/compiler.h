@@ -115,15 +115,35 @@ void AnnotateIgnoreReadsEnd(const char *file, int line);
 	_Static_assert(sizeof(x) == 1 || sizeof(x) == 2 ||		\
 		       sizeof(x) == 4 || sizeof(x) == 8,		\
 		       "READ_ONCE/WRITE_ONCE of a size the CPU cannot access at once")
+/*
+ * With delay injection on, the threaded engine may delay, preempt, migrate
+ * or interrupt kernel code at a marked access too, not only at the locking
+ * and atomic primitives.  The runtime and the harness (SHIM_RUNTIME) are
+ * not kernel code under test: their marked accesses are no such points.
+ */
+extern void (*shim_once_hook)(enum shim_point point, const volatile void *obj)
+	SHIM_HIDDEN;
+#ifdef SHIM_RUNTIME
+#define __shim_once_point(point, x)	do { } while (0)
+#else
+#define __shim_once_point(point, x) do {				\
+	void (*__oh)(enum shim_point, const volatile void *) =		\
+		__atomic_load_n(&shim_once_hook, __ATOMIC_RELAXED);	\
+	if (__builtin_expect(__oh != NULL, 0))				\
+		__oh((point), &(x));					\
+} while (0)
+#endif
 #define READ_ONCE(x) ({							\
 	__unqual_scalar_typeof(x) __ro;					\
 	__once_check(x);						\
+	__shim_once_point(SP_READ, x);					\
 	__atomic_load(&(x), &__ro, __ONCE_LOAD);			\
 	__ro;								\
 })
 #define WRITE_ONCE(x, val) do {						\
 	__unqual_scalar_typeof(x) __wo = (val);				\
 	__once_check(x);						\
+	__shim_once_point(SP_WRITE, x);					\
 	__atomic_store(&(x), &__wo, __ONCE_STORE);			\
 } while (0)
 #define ACCESS_ONCE(x)		(*(volatile typeof(x) *)&(x))
