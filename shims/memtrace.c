@@ -35,6 +35,8 @@ static inline bool private_access(const volatile void *addr)
 	       a - (uintptr_t)__per_cpu_offset < sizeof(__per_cpu_offset) ||
 	       a - (uintptr_t)shim_lockdep_usage < sizeof(shim_lockdep_usage) ||
 	       a == (uintptr_t)&nr_cpu_ids || a == (uintptr_t)&shim_sched_hook ||
+	       a == (uintptr_t)&shim_once_hook ||
+	       a == (uintptr_t)&shim_pcpu_static ||
 	       a == (uintptr_t)&shim_kernel_dead;
 }
 

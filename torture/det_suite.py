@@ -139,7 +139,11 @@ class Budget:
 
 
 def default_budget(seed: int = 0) -> list[Budget]:
+    """Memory points (the allocator's plain accesses as scheduling points)
+    wherever the budget allows: random and PCT with and without them."""
     return [Budget(Random(seed=seed, runs=300)), Budget(PCT(seed=seed, runs=300, depth=3)),
+            Budget(Random(seed=seed, runs=300), memory=True),
+            Budget(PCT(seed=seed, runs=300, depth=3), memory=True),
             Budget(Exhaustive(preemptions=1, runs=3000)),
             Budget(Exhaustive(preemptions=2, runs=5000), memory=True)]
 
