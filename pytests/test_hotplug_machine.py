@@ -121,3 +121,20 @@ def test_a_preempt_off_section_on_another_cpu_delays_cpu_down(make_kernel, backg
     assert section.outcome() == 0, "cpu_online(1) changed inside preempt_disable()"
     down.outcome()
     assert not k.online(1)
+
+
+def test_in_the_deterministic_engine_cpu_down_waits_for_an_irq_off_section():
+    """Task 0 stops inside percpu_ida_alloc() with irqs off; CPU 1 going down
+    blocks (stop-machine needs CPU 0 too) until task 0 leaves the section."""
+    from torture.explore import At, Script, explore, hotplug, run
+    from torture.scenario import Hotplug, Scenario, Task, alloc, free
+
+    sc = Scenario(4, 4, 2, 2, [Task(0, [alloc(), free()])], [], [Hotplug(1)])
+    o = explore("percpu_ida", sc, Script([
+        run(0, At("pida_pop_local", "lock")),   # irqs off, in the alloc
+        hotplug(), run("hotplug", "blocked"),   # waits for CPU 0
+        run(0, "done"), run("hotplug", "done"),
+    ]))
+    assert o.verdict == "pass" and o.script_done == 5, o.message
+    order = [s.who for s in o.trace if s.what in ("op:alloc", "op:free", "done")]
+    assert order.index("hotplug") > order.index("task0"), order
