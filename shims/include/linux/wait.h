@@ -185,38 +185,22 @@ __out:	__ret;								\
 	__c || !(left);							\
 })
 
-#define wait_event_timeout(wq_head, condition, timeout) ({		\
+#define __shim_wait_event_timeout(wq_head, condition, state, timeout) ({ \
 	long __t = (timeout);						\
 	might_sleep();							\
 	if (!__shim_cond_timeout(condition, __t))			\
 		__t = ___wait_event(wq_head,				\
 				    __shim_cond_timeout(condition, __ret), \
-				    TASK_UNINTERRUPTIBLE, 0, __t,	\
+				    state, 0, __t,			\
 				    __ret = schedule_timeout(__ret));	\
 	__t;								\
 })
-
-#define wait_event_interruptible_timeout(wq_head, condition, timeout) ({ \
-	long __t = (timeout);						\
-	might_sleep();							\
-	if (!__shim_cond_timeout(condition, __t))			\
-		__t = ___wait_event(wq_head,				\
-				    __shim_cond_timeout(condition, __ret), \
-				    TASK_INTERRUPTIBLE, 0, __t,		\
-				    __ret = schedule_timeout(__ret));	\
-	__t;								\
-})
-
-#define wait_event_killable_timeout(wq_head, condition, timeout) ({	\
-	long __t = (timeout);						\
-	might_sleep();							\
-	if (!__shim_cond_timeout(condition, __t))			\
-		__t = ___wait_event(wq_head,				\
-				    __shim_cond_timeout(condition, __ret), \
-				    TASK_KILLABLE, 0, __t,		\
-				    __ret = schedule_timeout(__ret));	\
-	__t;								\
-})
+#define wait_event_timeout(wq_head, condition, timeout)			\
+	__shim_wait_event_timeout(wq_head, condition, TASK_UNINTERRUPTIBLE, timeout)
+#define wait_event_interruptible_timeout(wq_head, condition, timeout)	\
+	__shim_wait_event_timeout(wq_head, condition, TASK_INTERRUPTIBLE, timeout)
+#define wait_event_killable_timeout(wq_head, condition, timeout)	\
+	__shim_wait_event_timeout(wq_head, condition, TASK_KILLABLE, timeout)
 
 #define wait_event_idle(wq_head, condition) do {			\
 	might_sleep();							\
