@@ -18,7 +18,12 @@ static unsigned int delay_permille;
 static unsigned int delay_max_ns;
 static bool counting;
 static long nr_preemptions, nr_access_preemptions;
-void (*shim_once_hook)(enum shim_point point, const volatile void *obj);
+/* marked accesses call it while no delay is injected */
+void shim_once_nop(enum shim_point point, const volatile void *obj)
+{
+}
+
+void (*shim_once_hook)(enum shim_point point, const volatile void *obj) = shim_once_nop;
 
 uint64_t shim_task_rand(struct task_struct *t)
 {
@@ -116,7 +121,8 @@ static void update_hook(void)
 	__atomic_store_n(&shim_sched_hook, on ? threaded_hook : NULL,
 			 __ATOMIC_RELEASE);
 	/* marked accesses are points only where delays can be injected there */
-	__atomic_store_n(&shim_once_hook, delay_permille ? threaded_hook : NULL,
+	__atomic_store_n(&shim_once_hook,
+			 delay_permille ? threaded_hook : shim_once_nop,
 			 __ATOMIC_RELEASE);
 }
 
