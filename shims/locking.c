@@ -50,12 +50,9 @@ static int mutex_lock_common(struct mutex *lock, unsigned int subclass,
 	shim_lockdep_acquire(&lock->dep_map, subclass, SHIM_LOCK_SLEEPING, ip);
 	if (mutex_try_own(lock))
 		return 0;
-	if (state == TASK_UNINTERRUPTIBLE)
-		(void)___wait_event(lock->wait, mutex_try_own(lock), state, 1,
-				    0, schedule());
-	else
-		ret = ___wait_event(lock->wait, mutex_try_own(lock), state, 1,
-				    0, schedule());
+	/* exclusive: an unlock wakes one waiter; 0 unless a signal ended it */
+	ret = ___wait_event(lock->wait, mutex_try_own(lock), state, 1, 0,
+			    schedule());
 	if (ret) {
 		shim_lockdep_release(&lock->dep_map, ip);
 		return -EINTR;

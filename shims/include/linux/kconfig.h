@@ -14,10 +14,8 @@
 #define __shim_take_second(ignored, val, ...) val
 #define ___shim_is_on(junk_or_comma)	__shim_take_second(junk_or_comma 1, 0)
 #define __shim_is_on(x)			___shim_is_on(__SHIM_ON_##x)
-#define __shim_is_defined(x)		__shim_is_on(x)
-
-#define IS_BUILTIN(option)		__shim_is_defined(option)
-#define IS_MODULE(option)		__shim_is_defined(option##_MODULE)
+#define IS_BUILTIN(option)		__shim_is_on(option)
+#define IS_MODULE(option)		__shim_is_on(option##_MODULE)
 #define IS_REACHABLE(option)		IS_BUILTIN(option)
 #define IS_ENABLED(option)		(IS_BUILTIN(option) || IS_MODULE(option))
 
