@@ -63,6 +63,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
         print(f"{spec.name:28s} BROKEN: {spec.about} (expect: {spec.expect})")
     for spec in images.INTERLEAVING_ONLY.values():
         print(f"{spec.name:28s} BROKEN, for the deterministic engine: {spec.about}")
+    for spec in images.BARRIER_ONLY.values():
+        print(f"{spec.name:28s} BROKEN, for SAN=thread: {spec.about}")
     return 0
 
 

@@ -169,6 +169,16 @@ INTERLEAVING_ONLY = {
 }
 
 
+# Mutants that drop a barrier the kernel's memory model needs: the
+# sequentially consistent engines cannot see them; TSan's fence model
+# (SAN=thread, shims/tsan_fence.c) reports the race they open.
+BARRIER_ONLY = {
+    name: _broken(name, base, f"{patch}.patch", "data race")
+    for name, base, patch in [
+        ("broken_v1_steal_no_mb", "percpu_ida_v1", "v1-steal-no-barrier"),
+    ]
+}
+
 def dropin_spec() -> ImageSpec | None:
     """The image named by PERCPU_IDA_SRC / PERCPU_IDA_H, if they are set."""
     src = os.environ.get("PERCPU_IDA_SRC")
@@ -260,7 +270,7 @@ def lookup(name: str) -> ImageSpec:
         if spec is None:
             raise UnknownAllocator(f"allocator {name!r} needs {needs}")
         return spec
-    table = {**CORRECT, **BASELINES, **BROKEN, **INTERLEAVING_ONLY}
+    table = {**CORRECT, **BASELINES, **BROKEN, **INTERLEAVING_ONLY, **BARRIER_ONLY}
     for spec in dropins():
         table[spec.name] = spec
     if name not in table:

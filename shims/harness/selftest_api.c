@@ -3,7 +3,11 @@
  * The kernel API beyond the allocator's needs, each facility used once the
  * way lib/ code uses it and checked against the kernel's semantics.  Each
  * function returns 0, or the negative number of the check that failed.
+ *
+ * This is kernel code under test, not the runtime: its marked accesses and
+ * barriers are the kernel's (see "The kernel's ordering" in compiler.h).
  */
+#undef SHIM_RUNTIME
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include <linux/percpu.h>
@@ -354,6 +358,146 @@ static long st_cond_load(long arg)
 	return READ_ONCE(st_published);
 }
 
+/*
+ * Message passing, once per way of ordering it: the writer stores
+ * st_mp_data (a plain store), then a flag; the reader waits for the flag,
+ * then reads the data (a plain load).  Under SAN=thread a pair without the
+ * ordering the kernel requires is a data race on st_mp_data; a pair with it
+ * is clean (test_sanitizers.py).  @role: 0 resets, 1 writes, 2 reads (and
+ * returns what it read).  The two sides meet before and after, so neither
+ * leaves (and synchronises through the harness) before the reader has read.
+ */
+enum st_mp_writer { W_WMB, W_NONE, W_MB, W_RELEASE, W_XCHG, W_XCHG_RELAXED,
+		    W_BITOP, W_BITOP_BARE, W_POINTER };
+enum st_mp_reader { R_RMB, R_NONE, R_MB, R_ACQUIRE, R_COND, R_TEST_BIT,
+		    R_POINTER };
+
+static int st_mp_data;
+static unsigned long st_mp_flag;
+static int *st_mp_ptr;
+static int st_mp_ready, st_mp_done;
+
+static void st_mp_wait(int *what)
+{
+	while (!READ_ONCE(*what))
+		cpu_relax();
+}
+
+static void st_mp_write(enum st_mp_writer how)
+{
+	st_mp_data = 42;
+	switch (how) {
+	case W_WMB:
+		smp_wmb();
+		WRITE_ONCE(st_mp_flag, 1);
+		break;
+	case W_NONE:
+		WRITE_ONCE(st_mp_flag, 1);
+		break;
+	case W_MB:
+		smp_mb();
+		WRITE_ONCE(st_mp_flag, 1);
+		break;
+	case W_RELEASE:
+		smp_store_release(&st_mp_flag, 1);
+		break;
+	case W_XCHG:
+		xchg(&st_mp_flag, 1);
+		break;
+	case W_XCHG_RELAXED:
+		xchg_relaxed(&st_mp_flag, 1);
+		break;
+	case W_BITOP:
+		smp_mb__before_atomic();
+		set_bit(0, &st_mp_flag);
+		break;
+	case W_BITOP_BARE:
+		set_bit(0, &st_mp_flag);
+		break;
+	case W_POINTER:
+		rcu_assign_pointer(st_mp_ptr, &st_mp_data);
+		break;
+	}
+}
+
+static int st_mp_read(enum st_mp_reader how)
+{
+	int *p = &st_mp_data;
+
+	switch (how) {
+	case R_RMB:
+	case R_NONE:
+	case R_MB:
+		while (!READ_ONCE(st_mp_flag))
+			cpu_relax();
+		if (how == R_RMB)
+			smp_rmb();
+		else if (how == R_MB)
+			smp_mb();
+		break;
+	case R_ACQUIRE:
+		while (!smp_load_acquire(&st_mp_flag))
+			cpu_relax();
+		break;
+	case R_COND:
+		smp_cond_load_acquire(&st_mp_flag, VAL);
+		break;
+	case R_TEST_BIT:
+		while (!test_bit(0, &st_mp_flag))
+			cpu_relax();
+		smp_rmb();
+		break;
+	case R_POINTER:
+		while (!(p = rcu_dereference(st_mp_ptr)))
+			cpu_relax();
+		break;
+	}
+	return *p;
+}
+
+static long st_mp(long role, enum st_mp_writer writer, enum st_mp_reader reader)
+{
+	long seen = 0;
+
+	switch (role) {
+	case 0:
+		st_mp_data = 0;
+		WRITE_ONCE(st_mp_flag, 0);
+		WRITE_ONCE(st_mp_ptr, NULL);
+		WRITE_ONCE(st_mp_ready, 0);
+		WRITE_ONCE(st_mp_done, 0);
+		break;
+	case 1:
+		st_mp_wait(&st_mp_ready);
+		st_mp_write(writer);
+		st_mp_wait(&st_mp_done);
+		break;
+	case 2:
+		WRITE_ONCE(st_mp_ready, 1);
+		seen = st_mp_read(reader);
+		WRITE_ONCE(st_mp_done, 1);
+		break;
+	}
+	return seen;
+}
+
+#define ST_MP_PAIR(name, writer, reader)				\
+static long st_mp_##name(long role) { return st_mp(role, writer, reader); }
+ST_MP_PAIR(wmb_rmb, W_WMB, R_RMB)
+ST_MP_PAIR(no_wmb, W_NONE, R_RMB)
+ST_MP_PAIR(no_rmb, W_WMB, R_NONE)
+ST_MP_PAIR(mb_mb, W_MB, R_MB)
+ST_MP_PAIR(release_acquire, W_RELEASE, R_ACQUIRE)
+ST_MP_PAIR(wmb_acquire, W_WMB, R_ACQUIRE)
+ST_MP_PAIR(release_rmb, W_RELEASE, R_RMB)
+ST_MP_PAIR(release_no_rmb, W_RELEASE, R_NONE)
+ST_MP_PAIR(xchg_rmb, W_XCHG, R_RMB)
+ST_MP_PAIR(xchg_relaxed_rmb, W_XCHG_RELAXED, R_RMB)
+ST_MP_PAIR(wmb_cond_load, W_WMB, R_COND)
+ST_MP_PAIR(bitop_rmb, W_BITOP, R_TEST_BIT)
+ST_MP_PAIR(bare_bitop_rmb, W_BITOP_BARE, R_TEST_BIT)
+ST_MP_PAIR(pointer, W_POINTER, R_POINTER)
+
 /* Which options code compiled here sees: a bit per option. */
 static long st_config(long arg)
 {
@@ -388,5 +532,13 @@ const struct st_entry st_api_table[] = {
 	{ "lists", st_lists },
 	{ "masks_and_bits", st_masks_and_bits },
 	{ "cond_load", st_cond_load },
+#define ST_MP_ENTRY(name) { "mp_" #name, st_mp_##name }
+	ST_MP_ENTRY(wmb_rmb), ST_MP_ENTRY(no_wmb), ST_MP_ENTRY(no_rmb),
+	ST_MP_ENTRY(mb_mb), ST_MP_ENTRY(release_acquire),
+	ST_MP_ENTRY(wmb_acquire), ST_MP_ENTRY(release_rmb),
+	ST_MP_ENTRY(release_no_rmb), ST_MP_ENTRY(xchg_rmb),
+	ST_MP_ENTRY(xchg_relaxed_rmb), ST_MP_ENTRY(wmb_cond_load),
+	ST_MP_ENTRY(bitop_rmb), ST_MP_ENTRY(bare_bitop_rmb),
+	ST_MP_ENTRY(pointer),
 };
 const size_t st_api_table_len = ARRAY_SIZE(st_api_table);

@@ -11,6 +11,7 @@
 #define __shim_fence(order) do {					\
 	shim_sched_point(SP_BARRIER, NULL);				\
 	__atomic_thread_fence(order);					\
+	__shim_order_fence(order);					\
 } while (0)
 
 #define mb()			__shim_fence(__ATOMIC_SEQ_CST)
@@ -31,11 +32,11 @@
 
 #define smp_load_acquire(p) ({						\
 	shim_sched_point(SP_BARRIER, (p));				\
-	__atomic_load_n((p), __ATOMIC_ACQUIRE);				\
+	__shim_load((p), __ATOMIC_ACQUIRE);				\
 })
 #define smp_store_release(p, v) do {					\
 	shim_sched_point(SP_BARRIER, (p));				\
-	__atomic_store_n((p), (v), __ATOMIC_RELEASE);			\
+	__shim_store((p), (v), __ATOMIC_RELEASE);			\
 } while (0)
 
 /*
@@ -58,6 +59,7 @@
 #define smp_cond_load_acquire(ptr, cond_expr) ({			\
 	typeof(*ptr) __val = smp_cond_load_relaxed(ptr, cond_expr);	\
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);			\
+	__shim_order_fence(__ATOMIC_ACQUIRE);				\
 	__val;								\
 })
 #define smp_acquire__after_ctrl_dep()	smp_rmb()

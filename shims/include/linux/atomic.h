@@ -10,6 +10,10 @@
 #define ATOMIC_LONG_INIT(i)	{ (i) }
 #define ATOMIC64_INIT(i)	{ (i) }
 
+/* @fn (an __atomic builtin) of @i on @v's counter, with @order */
+#define __shim_atomic_op(v, fn, i, order)				\
+	__shim_rmw(&(v)->counter, (order), fn(&(v)->counter, (i), (order)))
+
 /*
  * One set of operations per type.  Operations that return a value are fully
  * ordered; those that return nothing are relaxed, as the kernel documents.
@@ -17,31 +21,31 @@
 #define SHIM_ATOMIC_OPS(pfx, atype, vtype)				\
 static inline vtype pfx##_read(const atype *v)				\
 {									\
-	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);		\
+	return __shim_load(&v->counter, __ATOMIC_RELAXED);		\
 }									\
 static inline void pfx##_set(atype *v, vtype i)				\
 {									\
 	shim_sched_point(SP_ATOMIC, v);					\
-	__atomic_store_n(&v->counter, i, __ATOMIC_RELAXED);		\
+	__shim_store(&v->counter, i, __ATOMIC_RELAXED);		\
 }									\
 static inline vtype pfx##_read_acquire(const atype *v)			\
 {									\
-	return __atomic_load_n(&v->counter, __ATOMIC_ACQUIRE);		\
+	return __shim_load(&v->counter, __ATOMIC_ACQUIRE);		\
 }									\
 static inline void pfx##_set_release(atype *v, vtype i)		\
 {									\
 	shim_sched_point(SP_ATOMIC, v);					\
-	__atomic_store_n(&v->counter, i, __ATOMIC_RELEASE);		\
+	__shim_store(&v->counter, i, __ATOMIC_RELEASE);		\
 }									\
 static inline void pfx##_add(vtype i, atype *v)				\
 {									\
 	shim_sched_point(SP_ATOMIC, v);					\
-	__atomic_fetch_add(&v->counter, i, __ATOMIC_RELAXED);		\
+	__shim_atomic_op(v, __atomic_fetch_add, i, __ATOMIC_RELAXED);	\
 }									\
 static inline void pfx##_sub(vtype i, atype *v)				\
 {									\
 	shim_sched_point(SP_ATOMIC, v);					\
-	__atomic_fetch_sub(&v->counter, i, __ATOMIC_RELAXED);		\
+	__shim_atomic_op(v, __atomic_fetch_sub, i, __ATOMIC_RELAXED);	\
 }									\
 static inline void pfx##_inc(atype *v)					\
 {									\
@@ -54,7 +58,7 @@ static inline void pfx##_dec(atype *v)					\
 static inline void pfx##_and(vtype i, atype *v)				\
 {									\
 	shim_sched_point(SP_ATOMIC, v);					\
-	__atomic_fetch_and(&v->counter, i, __ATOMIC_RELAXED);		\
+	__shim_atomic_op(v, __atomic_fetch_and, i, __ATOMIC_RELAXED);	\
 }									\
 static inline void pfx##_andnot(vtype i, atype *v)			\
 {									\
@@ -63,37 +67,37 @@ static inline void pfx##_andnot(vtype i, atype *v)			\
 static inline void pfx##_or(vtype i, atype *v)				\
 {									\
 	shim_sched_point(SP_ATOMIC, v);					\
-	__atomic_fetch_or(&v->counter, i, __ATOMIC_RELAXED);		\
+	__shim_atomic_op(v, __atomic_fetch_or, i, __ATOMIC_RELAXED);	\
 }									\
 static inline vtype pfx##_add_return(vtype i, atype *v)			\
 {									\
 	shim_sched_point(SP_ATOMIC, v);					\
-	return __atomic_add_fetch(&v->counter, i, __ATOMIC_SEQ_CST);	\
+	return __shim_atomic_op(v, __atomic_add_fetch, i, __ATOMIC_SEQ_CST);	\
 }									\
 static inline vtype pfx##_sub_return(vtype i, atype *v)			\
 {									\
 	shim_sched_point(SP_ATOMIC, v);					\
-	return __atomic_sub_fetch(&v->counter, i, __ATOMIC_SEQ_CST);	\
+	return __shim_atomic_op(v, __atomic_sub_fetch, i, __ATOMIC_SEQ_CST);	\
 }									\
 static inline vtype pfx##_fetch_add(vtype i, atype *v)			\
 {									\
 	shim_sched_point(SP_ATOMIC, v);					\
-	return __atomic_fetch_add(&v->counter, i, __ATOMIC_SEQ_CST);	\
+	return __shim_atomic_op(v, __atomic_fetch_add, i, __ATOMIC_SEQ_CST);	\
 }									\
 static inline vtype pfx##_fetch_sub(vtype i, atype *v)			\
 {									\
 	shim_sched_point(SP_ATOMIC, v);					\
-	return __atomic_fetch_sub(&v->counter, i, __ATOMIC_SEQ_CST);	\
+	return __shim_atomic_op(v, __atomic_fetch_sub, i, __ATOMIC_SEQ_CST);	\
 }									\
 static inline vtype pfx##_fetch_or(vtype i, atype *v)			\
 {									\
 	shim_sched_point(SP_ATOMIC, v);					\
-	return __atomic_fetch_or(&v->counter, i, __ATOMIC_SEQ_CST);	\
+	return __shim_atomic_op(v, __atomic_fetch_or, i, __ATOMIC_SEQ_CST);	\
 }									\
 static inline vtype pfx##_fetch_and(vtype i, atype *v)			\
 {									\
 	shim_sched_point(SP_ATOMIC, v);					\
-	return __atomic_fetch_and(&v->counter, i, __ATOMIC_SEQ_CST);	\
+	return __shim_atomic_op(v, __atomic_fetch_and, i, __ATOMIC_SEQ_CST);	\
 }									\
 static inline vtype pfx##_fetch_andnot(vtype i, atype *v)		\
 {									\

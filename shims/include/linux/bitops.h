@@ -9,64 +9,65 @@
 #define BITS_TO_LONGS(nr)	DIV_ROUND_UP_BITS(nr, BITS_PER_LONG)
 #define DIV_ROUND_UP_BITS(n, d)	(((n) + (d) - 1) / (d))
 
+/* @fn (an __atomic builtin) of @mask on the word of bit @nr: the old word */
+#define __shim_bit_rmw(fn, nr, addr, mask, order) ({			\
+	volatile unsigned long *__bw = (addr) + BIT_WORD(nr);		\
+	shim_sched_point(SP_BITOP, __bw);				\
+	__shim_rmw(__bw, (order), fn(__bw, (mask), (order)));		\
+})
+
 /* Atomic bitops: relaxed when they return nothing, fully ordered otherwise. */
 static inline void set_bit(long nr, volatile unsigned long *addr)
 {
-	shim_sched_point(SP_BITOP, addr + BIT_WORD(nr));
-	__atomic_fetch_or(addr + BIT_WORD(nr), BIT_MASK(nr), __ATOMIC_RELAXED);
+	__shim_bit_rmw(__atomic_fetch_or, nr, addr, BIT_MASK(nr),
+		       __ATOMIC_RELAXED);
 }
 
 static inline void clear_bit(long nr, volatile unsigned long *addr)
 {
-	shim_sched_point(SP_BITOP, addr + BIT_WORD(nr));
-	__atomic_fetch_and(addr + BIT_WORD(nr), ~BIT_MASK(nr),
-			   __ATOMIC_RELAXED);
+	__shim_bit_rmw(__atomic_fetch_and, nr, addr, ~BIT_MASK(nr),
+		       __ATOMIC_RELAXED);
 }
 
 static inline void change_bit(long nr, volatile unsigned long *addr)
 {
-	shim_sched_point(SP_BITOP, addr + BIT_WORD(nr));
-	__atomic_fetch_xor(addr + BIT_WORD(nr), BIT_MASK(nr), __ATOMIC_RELAXED);
+	__shim_bit_rmw(__atomic_fetch_xor, nr, addr, BIT_MASK(nr),
+		       __ATOMIC_RELAXED);
 }
 
 static inline bool test_and_set_bit(long nr, volatile unsigned long *addr)
 {
-	shim_sched_point(SP_BITOP, addr + BIT_WORD(nr));
-	return __atomic_fetch_or(addr + BIT_WORD(nr), BIT_MASK(nr),
-				 __ATOMIC_SEQ_CST) & BIT_MASK(nr);
+	return __shim_bit_rmw(__atomic_fetch_or, nr, addr, BIT_MASK(nr),
+			      __ATOMIC_SEQ_CST) & BIT_MASK(nr);
 }
 
 static inline bool test_and_clear_bit(long nr, volatile unsigned long *addr)
 {
-	shim_sched_point(SP_BITOP, addr + BIT_WORD(nr));
-	return __atomic_fetch_and(addr + BIT_WORD(nr), ~BIT_MASK(nr),
-				  __ATOMIC_SEQ_CST) & BIT_MASK(nr);
+	return __shim_bit_rmw(__atomic_fetch_and, nr, addr, ~BIT_MASK(nr),
+			      __ATOMIC_SEQ_CST) & BIT_MASK(nr);
 }
 
 static inline bool test_and_change_bit(long nr, volatile unsigned long *addr)
 {
-	shim_sched_point(SP_BITOP, addr + BIT_WORD(nr));
-	return __atomic_fetch_xor(addr + BIT_WORD(nr), BIT_MASK(nr),
-				  __ATOMIC_SEQ_CST) & BIT_MASK(nr);
+	return __shim_bit_rmw(__atomic_fetch_xor, nr, addr, BIT_MASK(nr),
+			      __ATOMIC_SEQ_CST) & BIT_MASK(nr);
 }
 
 static inline bool test_and_set_bit_lock(long nr, volatile unsigned long *addr)
 {
-	shim_sched_point(SP_BITOP, addr + BIT_WORD(nr));
-	return __atomic_fetch_or(addr + BIT_WORD(nr), BIT_MASK(nr),
-				 __ATOMIC_ACQUIRE) & BIT_MASK(nr);
+	return __shim_bit_rmw(__atomic_fetch_or, nr, addr, BIT_MASK(nr),
+			      __ATOMIC_ACQUIRE) & BIT_MASK(nr);
 }
 
 static inline void clear_bit_unlock(long nr, volatile unsigned long *addr)
 {
-	shim_sched_point(SP_BITOP, addr + BIT_WORD(nr));
-	__atomic_fetch_and(addr + BIT_WORD(nr), ~BIT_MASK(nr),
-			   __ATOMIC_RELEASE);
+	__shim_bit_rmw(__atomic_fetch_and, nr, addr, ~BIT_MASK(nr),
+		       __ATOMIC_RELEASE);
 }
 
 static inline bool test_bit(long nr, const volatile unsigned long *addr)
 {
-	return 1UL & (__atomic_load_n(addr + BIT_WORD(nr), __ATOMIC_RELAXED) >>
+	return 1UL & (__shim_load(addr + BIT_WORD(nr), __ATOMIC_RELAXED) >>
 		      (nr & (BITS_PER_LONG - 1)));
 }
 
@@ -74,7 +75,7 @@ static inline bool test_bit(long nr, const volatile unsigned long *addr)
 static inline bool test_bit_acquire(long nr, const volatile unsigned long *addr)
 {
 	shim_sched_point(SP_BITOP, addr);
-	return 1UL & (__atomic_load_n(addr + BIT_WORD(nr), __ATOMIC_ACQUIRE) >>
+	return 1UL & (__shim_load(addr + BIT_WORD(nr), __ATOMIC_ACQUIRE) >>
 		      (nr & (BITS_PER_LONG - 1)));
 }
 

@@ -68,17 +68,10 @@
  * READ_ONCE/WRITE_ONCE as relaxed atomics: the same code on x86, and TSan
  * sees a marked access rather than a data race.  They are scheduling points
  * only through the primitives around them, as in the kernel.
- *
- * TSan does not model standalone fences, so the ordering that smp_mb() and
- * friends give marked accesses is invisible to it.  Under TSan, marked
- * accesses are acquire/release instead: no stronger than what the kernel's
- * barriers provide the code that uses them, and visible to the tool.
  * data_race() marks a read as intentionally racy (a statistic, a hint), as
  * KCSAN's does.
  */
 #ifdef __SANITIZE_THREAD__
-#define __ONCE_LOAD		__ATOMIC_ACQUIRE
-#define __ONCE_STORE		__ATOMIC_RELEASE
 void AnnotateIgnoreReadsBegin(const char *file, int line);
 void AnnotateIgnoreReadsEnd(const char *file, int line);
 #define data_race(expr) ({						\
@@ -89,10 +82,94 @@ void AnnotateIgnoreReadsEnd(const char *file, int line);
 	__v;								\
 })
 #else
-#define __ONCE_LOAD		__ATOMIC_RELAXED
-#define __ONCE_STORE		__ATOMIC_RELAXED
 #define data_race(expr)		({ typeof(expr) __v; __v = (expr); __v; })
 #endif
+
+/*
+ * The kernel's ordering, told to ThreadSanitizer (SAN=thread).  TSan orders
+ * accesses through one location (an acquire that reads a release) but
+ * ignores standalone fences, so smp_wmb() ... smp_rmb() pairs were
+ * invisible to it.  In kernel code under TSan, marked accesses are relaxed
+ * and shims/tsan_fence.c emulates the barriers: a release fence publishes
+ * the task's history, a marked store carries the task's last release, a
+ * marked load notes what the store it read carries, and the next acquire
+ * fence (or the load itself, if an acquire) takes it.  A missing barrier is
+ * then a data race report.  Value-returning read-modify-writes are fences
+ * on both sides, as the kernel's are; pointer loads stay acquires (the
+ * address dependency rcu_dereference() relies on).  The runtime keeps
+ * acquire/release marked accesses: it is not the code under test.
+ */
+#if defined(__SANITIZE_THREAD__) && !defined(SHIM_RUNTIME)
+void shim_fence_release(void);
+void shim_fence_acquire(void);
+void shim_fence_begin(const volatile void *p, int kinds);
+void shim_fence_end(const volatile void *p, int kinds, int acquire);
+#define __ONCE_LOAD(x)	(__builtin_classify_type(x) == 5 ?		\
+			 __ATOMIC_ACQUIRE : __ATOMIC_RELAXED)
+#define __ONCE_STORE	__ATOMIC_RELAXED
+/*
+ * Around an access of @p with @order that loads (@kinds & 1), stores (& 2)
+ * or both: before it, its release half; after it, its acquire half.  The
+ * record and the note of the access are made in between, atomically with
+ * it, so that a load finds the record of the very store it read.
+ */
+#define __shim_order_before(p, order, kinds) do {			\
+	if ((order) == __ATOMIC_SEQ_CST)				\
+		shim_fence_acquire();					\
+	if ((order) >= __ATOMIC_RELEASE)				\
+		shim_fence_release();					\
+	shim_fence_begin((p), (kinds));					\
+} while (0)
+#define __shim_order_after(p, order, kinds) do {			\
+	shim_fence_end((p), (kinds), (order) == __ATOMIC_ACQUIRE ||	\
+				     (order) == __ATOMIC_ACQ_REL);	\
+	if ((order) == __ATOMIC_SEQ_CST)				\
+		__shim_order_fence(__ATOMIC_SEQ_CST);			\
+} while (0)
+/* a fence: acquire what was read before it, then publish the task's history */
+#define __shim_order_fence(order) do {					\
+	if ((order) == __ATOMIC_ACQUIRE || (order) == __ATOMIC_SEQ_CST)	\
+		shim_fence_acquire();					\
+	if ((order) == __ATOMIC_RELEASE || (order) == __ATOMIC_SEQ_CST)	\
+		shim_fence_release();					\
+} while (0)
+#else
+#ifdef __SANITIZE_THREAD__
+#define __ONCE_LOAD(x)		__ATOMIC_ACQUIRE
+#define __ONCE_STORE		__ATOMIC_RELEASE
+#else
+#define __ONCE_LOAD(x)		__ATOMIC_RELAXED
+#define __ONCE_STORE		__ATOMIC_RELAXED
+#endif
+#define __shim_order_before(p, order, kinds)	do { } while (0)
+#define __shim_order_after(p, order, kinds)	do { } while (0)
+#define __shim_order_fence(order)		do { } while (0)
+#endif
+/*
+ * Marked loads, stores and read-modify-writes of @p, with the hooks above.
+ * @expr (the read-modify-write on @p) must not evaluate a marked access of
+ * its own: the caller computes its operands first.
+ */
+#define __shim_load(p, order) ({					\
+	__shim_order_before((p), (order), 1);				\
+	typeof(*(p)) __shim_ld = __atomic_load_n((p), (order));		\
+	__shim_order_after((p), (order), 1);				\
+	__shim_ld;							\
+})
+#define __shim_store(p, v, order) do {					\
+	typeof(p) __shim_sp = (p);					\
+	typeof(*(p)) __shim_sv = (v);					\
+	__shim_order_before(__shim_sp, (order), 2);			\
+	__atomic_store_n(__shim_sp, __shim_sv, (order));		\
+	__shim_order_after(__shim_sp, (order), 2);			\
+} while (0)
+#define __shim_rmw(p, order, expr) ({					\
+	__shim_order_before((p), (order), 3);				\
+	typeof(expr) __shim_rmw_v = (expr);				\
+	__shim_order_after((p), (order), 3);				\
+	__shim_rmw_v;							\
+})
+
 /*
  * The type of @x without its qualifiers: the value of a conditional is an
  * rvalue, unqualified (pointers and aggregates); _Generic names the integer
@@ -142,14 +219,18 @@ void shim_once_nop(enum shim_point point, const volatile void *obj);
 	__unqual_scalar_typeof(x) __ro;					\
 	__once_check(x);						\
 	__shim_once_point(SP_READ, x);					\
-	__atomic_load(&(x), &__ro, __ONCE_LOAD);			\
+	__shim_order_before(&(x), __ONCE_LOAD(x), 1);			\
+	__atomic_load(&(x), &__ro, __ONCE_LOAD(x));			\
+	__shim_order_after(&(x), __ONCE_LOAD(x), 1);			\
 	__ro;								\
 })
 #define WRITE_ONCE(x, val) do {						\
 	__unqual_scalar_typeof(x) __wo = (val);				\
 	__once_check(x);						\
 	__shim_once_point(SP_WRITE, x);					\
+	__shim_order_before(&(x), __ONCE_STORE, 2);			\
 	__atomic_store(&(x), &__wo, __ONCE_STORE);			\
+	__shim_order_after(&(x), __ONCE_STORE, 2);			\
 } while (0)
 #define ACCESS_ONCE(x)		(*(volatile typeof(x) *)&(x))
 

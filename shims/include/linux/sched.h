@@ -38,6 +38,7 @@ static inline struct task_struct *get_current(void)
 #define set_current_state(state_value) do {				\
 	shim_sched_point(SP_WAIT, current);				\
 	__atomic_store_n(&current->state, (state_value), __ATOMIC_SEQ_CST); \
+	__shim_order_fence(__ATOMIC_SEQ_CST);				\
 } while (0)
 
 #define task_cpu(p)		((p)->cpu)
