@@ -101,3 +101,13 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[object]:
         return (yield)
     except Unsupported as e:
         pytest.skip(f"API generation lacks it: {e}")
+
+
+def assert_explore_found_nothing(proc: Any) -> None:
+    """`python -m torture explore` ended without a failure: SUCCESS, or
+    INCOMPLETE where a bounded search hit its cap before covering its bound
+    (exit 3); either way it says so in its last line."""
+    last = proc.stdout.rstrip().splitlines()[-1] if proc.stdout.strip() else ""
+    assert (proc.returncode, last.split(":")[0]) in [(0, "SUCCESS"), (3, "INCOMPLETE")], \
+        proc.stdout[-3000:] + proc.stderr
+    assert "FAILURE" not in proc.stdout

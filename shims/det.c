@@ -1121,13 +1121,14 @@ static void pct_setup(const struct det_strategy *s)
  */
 static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
 static struct sigaction det_old_actions[ARRAY_SIZE(crash_signals)];
+static bool det_checking;	/* the end-of-run checks: see det_checks() */
 
 static void crash_handler(int sig, siginfo_t *info, void *uc)
 {
 	struct task_struct *t = shim_current;
 
 	(void)uc;
-	if (!det.cur || !t || !t->bug_jmp) {
+	if ((!det.cur && !det_checking) || !t || !t->bug_jmp) {
 		/* not recoverable here: whoever handled it before us says so */
 		for (size_t i = 0; i < ARRAY_SIZE(crash_signals); i++)
 			if (crash_signals[i] == sig)
@@ -1231,6 +1232,31 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 	catch_crashes(old_actions, false);
 	det.cur = NULL;
 	shim_current = saved;
+}
+
+/**
+ * det_checks() - bracket the end-of-run checks
+ * @on: true before them, false after
+ *
+ * The checks call the allocator after det_run(), outside any fiber; a fault
+ * there (the allocator's state may be corrupt: that is what they look for)
+ * ends the harness call it happened in, as a fault in a fiber ends the run.
+ *
+ * Return: when turned off, the signal of a fault in the checks, or 0.
+ */
+int det_checks(bool on)
+{
+	if (on)
+		det.crash_sig = 0;
+	det_checking = on;
+	catch_crashes(det_old_actions, on);
+	return det.crash_sig;
+}
+
+/* Where the last fault was: for a verdict's message. */
+void *det_crash_address(void)
+{
+	return det.crash_addr;
 }
 
 /* ---- the last resort: a fault nobody can recover from ---- */

@@ -116,6 +116,8 @@ void det_run(const struct det_strategy *s, struct det_outcome *out);
 void det_fail(int verdict, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void det_trace_event(int kind, unsigned long obj, long value);
+int det_checks(bool on);
+void *det_crash_address(void);
 
 /* What the last run chose, and how many options each choice had. */
 extern uint16_t det_chosen[DET_MAX_CHOICES] SHIM_HIDDEN;

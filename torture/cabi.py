@@ -204,6 +204,12 @@ class HkDetResult(ctypes.Structure):
         ("total_steps", ctypes.c_long),
         ("failing_run", ctypes.c_long),
         ("exhausted", ctypes.c_int),
+        ("horizon", ctypes.c_int),
+        ("distinct", ctypes.c_long),
+        ("distinct_capped", ctypes.c_int),
+        ("varied_from", ctypes.c_long),
+        ("deepest", ctypes.c_long),
+        ("resume", ctypes.c_long),
     ]
 
 
@@ -297,6 +303,7 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_det_decisions": (
         None, [ctypes.POINTER(ctypes.c_uint16), ctypes.POINTER(ctypes.c_uint16), ctypes.c_long],
     ),
+    "hk_det_prefix": (None, [ctypes.POINTER(ctypes.c_uint16), ctypes.c_long]),
     "hk_det_trace": (ctypes.c_long, [ctypes.POINTER(DetTraceEnt), ctypes.c_long]),
     "hk_det_helpers": (ctypes.c_int, [ctypes.POINTER(ctypes.c_ulong), ctypes.c_int]),
 }

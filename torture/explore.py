@@ -5,6 +5,7 @@ Python never sits in the per-step loop: one call runs every run."""
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import os
 import time
 from collections.abc import Sequence
@@ -20,6 +21,8 @@ POINTS = ("atomic", "cmpxchg", "xchg", "bitop", "barrier", "lock", "unlock", "ir
 EVENTS = ("preempt", "run_on", "irq", "hotplug", "done", "op", "woken")
 VERDICTS = ("pass", "bug", "deadlock", "livelock", "script", "check", "report", "setup",
             "exhausted", "crash")
+# not a failure, not a pass: a bounded search that stopped before covering its bound
+INCOMPLETE = "incomplete"
 
 DX_REPLAY, DX_RANDOM, DX_PCT, DX_SCRIPT, DX_EXHAUSTIVE = range(5)
 DS_RUN, DS_IRQ, DS_HOTPLUG = range(3)
@@ -168,18 +171,48 @@ class Outcome:
     script_done: int
     seconds: float
     trace: list[TraceStep] = field(default_factory=list)
+    bound: int | None = None  # an exhaustive search's preemption bound
+    distinct: int = 0  # distinct decision lists run
+    distinct_capped: bool = False  # ... at least that many: the engine stopped counting
+    varied_from: int = -1  # the first choice any run varied (-1: none)
+    deepest: int = 0  # the most choices in one run
+    horizon: bool = False  # a run had more choices than the engine records
+    stuck_runs: int = 0  # runs that ended with every tag held by waiting tasks
+    choices: int = 0  # the last run's choices (its decisions may be trimmed)
+    resume: list[int] = field(default_factory=list)  # exhaustive: the next prefix
 
     @property
     def failed(self) -> bool:
-        return self.verdict not in ("pass", "exhausted")
+        return self.verdict not in ("pass", "exhausted", INCOMPLETE)
+
+    def coverage(self) -> str:
+        """What the runs covered, CHESS-style."""
+        varied = (f"choices varied from #{self.varied_from} of {self.deepest}"
+                  if self.varied_from >= 0 else f"no choice varied (of {self.deepest})")
+        stuck = (f", {self.stuck_runs} ended with every tag held by waiters"
+                 if self.stuck_runs else "")
+        distinct = f"{self.distinct}{'+' if self.distinct_capped else ''}"
+        plural = "" if self.distinct == 1 and not self.distinct_capped else "s"
+        return f"{distinct} distinct schedule{plural}, {varied}{stuck}"
+
+    def headline(self) -> str:
+        """The verdict, and for a bounded search whether it covered its bound."""
+        if self.failed:
+            return f"{self.verdict.upper()}: {self.message}"
+        if self.verdict == INCOMPLETE:
+            why = "a run had more choices than are recorded" if self.horizon else "cap hit"
+            bound = f", bound {self.bound} not covered" if self.bound is not None else ""
+            return f"INCOMPLETE ({self.runs} runs, {why}{bound}; {self.coverage()})"
+        if self.bound is not None:
+            return f"PASS (exhausted: {self.runs} runs, bound {self.bound})"
+        return f"PASS ({self.runs} runs, {self.coverage()})"
 
     def replay_hint(self) -> str:
         return (f"torture.explore.explore({self.allocator!r}, scenario, "
                 f"Replay({self.decisions!r}))")
 
     def summary(self) -> str:
-        head = f"{self.verdict.upper()}: {self.message}" if self.failed else "PASS"
-        return (f"{head}\n  {self.runs} runs, {self.total_steps} steps in "
+        return (f"{self.headline()}\n  {self.runs} runs, {self.total_steps} steps in "
                 f"{self.seconds:.3f} s; last run {self.steps} steps, "
                 f"{len(self.decisions)} choices, {self.preemptions} preemptions"
                 + (f"\n  replay: {self.replay_hint()}" if self.failed else ""))
@@ -236,7 +269,8 @@ def _script(k: Kernel, script: Script) -> tuple[ctypes.Array, list[ctypes.Array]
 
 
 def _config(k: Kernel, strategy: Strategy, trace: bool, max_steps: int,
-            migrations: int, memory: bool) -> tuple[cabi.HkDetConfig, list[object]]:
+            migrations: int, memory: bool,
+            resume: Sequence[int] = ()) -> tuple[cabi.HkDetConfig, list[object]]:
     cfg = cabi.HkDetConfig(trace=int(trace), max_steps=max_steps, migrations=migrations,
                            runs=1, memory=int(memory))
     keep: list[object] = []
@@ -255,6 +289,10 @@ def _config(k: Kernel, strategy: Strategy, trace: bool, max_steps: int,
     elif isinstance(strategy, Exhaustive):
         cfg.kind, cfg.runs = DX_EXHAUSTIVE, strategy.runs
         cfg.preemption_bound = strategy.preemptions
+        if resume:  # where an earlier search stopped
+            arr = (ctypes.c_uint16 * len(resume))(*resume)
+            keep.append(arr)
+            cfg.decisions, cfg.nr_decisions = arr, len(resume)
     elif isinstance(strategy, Script):
         steps, ranges = _script(k, strategy)
         keep += [steps, *ranges]
@@ -279,18 +317,80 @@ def _trace(k: Kernel) -> list[TraceStep]:
     return out
 
 
+def _incomplete(strategy: Strategy, out: Outcome) -> bool:
+    """A search that found no failure but did not do what it was asked: an
+    exhaustive one that did not cover its bound, or fewer runs than asked."""
+    if out.failed or isinstance(strategy, (Replay, Script)):
+        return False
+    if isinstance(strategy, Exhaustive):
+        return not out.exhausted
+    return out.runs < strategy.runs
+
+
 def explore(allocator: str, scenario: Scenario, strategy: Strategy = Replay(),
             trace: bool = True, max_steps: int = 100_000, migrations: int = 1,
             memory: bool = False) -> Outcome:
     """Run @scenario on @allocator under @strategy until a run fails or the
     budget is spent.  The outcome's decisions replay the last run (with the
     same @memory: whether the allocator's plain loads and stores are
-    scheduling points too)."""
+    scheduling points too).  A run that ends with every tag held by waiting
+    tasks is no failure (the liveness check found no tag free), but it leaves
+    its kernel stuck: the search goes on in a fresh one."""
+    out = _explore_once(allocator, scenario, strategy, trace, max_steps, migrations, memory)
+    stuck = 0
+    while out.verdict == "exhausted" and isinstance(strategy, (Random, PCT, Exhaustive)):
+        done = out.runs
+        if isinstance(strategy, Exhaustive):
+            if out.exhausted or out.runs >= strategy.runs:
+                break
+            resume, rest = out.resume, dataclasses.replace(strategy,
+                                                           runs=strategy.runs - done)
+        else:
+            if out.runs >= strategy.runs:
+                break
+            resume, rest = (), dataclasses.replace(strategy, seed=strategy.seed + done,
+                                                   runs=strategy.runs - done)
+        stuck += 1
+        more = _explore_once(allocator, scenario, rest, trace, max_steps, migrations,
+                             memory, resume)
+        out = _merged(out, more)
+    out.stuck_runs += stuck + (out.verdict == "exhausted")
+    if isinstance(strategy, Exhaustive):
+        out.bound = strategy.preemptions
+    if out.verdict == "exhausted" and not isinstance(strategy, (Replay, Script)):
+        out.verdict, out.message = "pass", ""  # a search goes on past such runs
+    if _incomplete(strategy, out):
+        out.verdict = INCOMPLETE
+    return out
+
+
+def _merged(first: Outcome, more: Outcome) -> Outcome:
+    """@more (the same search, continued) with @first's counts added."""
+    more.runs += first.runs
+    more.total_steps += first.total_steps
+    more.seconds += first.seconds
+    # each call counts its own: the union is at least the larger count
+    more.distinct = max(more.distinct, first.distinct)
+    more.distinct_capped = True
+    more.deepest = max(more.deepest, first.deepest)
+    if first.varied_from >= 0:
+        more.varied_from = (first.varied_from if more.varied_from < 0
+                            else min(first.varied_from, more.varied_from))
+    more.horizon |= first.horizon
+    more.stuck_runs += first.stuck_runs
+    return more
+
+
+def _explore_once(allocator: str, scenario: Scenario, strategy: Strategy, trace: bool,
+                  max_steps: int, migrations: int, memory: bool,
+                  resume: Sequence[int] = ()) -> Outcome:
+    """One call into the engine: until a run fails, ends with every tag
+    held, or the budget is spent."""
     sc = scenario.encode()
     k = kernel_for(allocator, scenario.nr_cpus)
     if os.environ.get(CHILD) == "1":
         k.lib.hk_det_fatal_reports(2)  # this image's engine reports a fatal fault
-    cfg, keep = _config(k, strategy, trace, max_steps, migrations, memory)
+    cfg, keep = _config(k, strategy, trace, max_steps, migrations, memory, resume)
     res = cabi.HkDetResult()
     for spec in scenario.faults:
         k.inject(spec)
@@ -316,7 +416,14 @@ def explore(allocator: str, scenario: Scenario, strategy: Strategy = Replay(),
         migrations=res.o.migrations, irqs=res.o.irqs, exhausted=bool(res.exhausted),
         script_done=res.o.script_done, seconds=seconds,
         trace=_trace(k) if trace else [],
+        distinct=res.distinct, distinct_capped=bool(res.distinct_capped),
+        varied_from=res.varied_from, deepest=res.deepest,
+        horizon=bool(res.horizon), choices=res.o.nr_choices,
     )
+    if isinstance(strategy, Exhaustive) and res.resume >= 0:
+        prefix = (ctypes.c_uint16 * max(1, res.resume))()
+        k.lib.hk_det_prefix(prefix, res.resume)
+        out.resume = list(prefix[:res.resume])
     if k.dead:
         _kernels.pop((allocator, scenario.nr_cpus), None)
         k.close()

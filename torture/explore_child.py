@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from torture import images, symbols
+from torture import images, replay, shrink, symbols
 from torture.explore import CHILD
 
 SCENARIO_LINE = re.compile(r"^--- scenario (\S+) memory (\d)$")
@@ -61,7 +61,8 @@ def run(argv: list[str], allocator: str, hang_timeout: float,
     if rc >= 0 and not hung:
         return rc
     fatal = [_symbolize(line, spec.name, image) for line in fatal]
-    emit(_failure(rc, hung, hang_timeout, fatal, allocator, scenario, memory))
+    emit(_failure(rc, hung, hang_timeout, fatal, allocator, scenario, memory,
+                  symbols.build_id(image)))
     return 1
 
 
@@ -74,16 +75,20 @@ def _symbolize(line: str, name: str, image: Path) -> str:
 
 
 def _failure(rc: int, hung: bool, hang_timeout: float, fatal: list[str], allocator: str,
-             scenario: str, memory: bool) -> str:
+             scenario: str, memory: bool, image: str) -> str:
     how = signal.Signals(-rc).name if rc < 0 else f"exit {rc}"
     what = (f"hang: no progress for {hang_timeout:.0f} s in scenario {scenario}; "
             f"stopped with SIGABRT" if hung else
             f"crash: the kernel process was killed by {how} in scenario {scenario}")
-    decisions = next((line.split("decisions", 1)[1].strip() for line in fatal
-                      if line.startswith("det-fatal: decisions")), "")
+    listed = next((line.split("decisions", 1)[1].strip() for line in fatal
+                   if line.startswith("det-fatal: decisions")), "")
+    decisions = [int(d) for d in listed.split(",") if d.strip().isdigit()]
+    # a crash ends the run: the choices made are all there are
+    recorded = replay.Recording(scenario, memory, image, len(decisions),
+                                shrink.trimmed(decisions))
     trace = [line for line in fatal if not line.startswith("det-fatal:")]
     lines = [f"FAILURE: {what}", "  C backtrace:"] + [f"    {f}" for f in trace or ["(none)"]]
     lines.append(f"replay: {images.rerun_prefix(allocator)}python -m torture explore {allocator} "
                  f"--scenario {scenario} {'--memory ' if memory else ''}"
-                 f"--replay {decisions or '0'}")
+                 f"--replay {recorded}")
     return "\n".join(lines)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 from dataclasses import asdict
 from pathlib import Path
 
-from torture import det_suite, explore, explore_child, images, shrink
+from torture import det_suite, explore, explore_child, images, replay, shrink, symbols
 from torture.errors import InvalidArgument
 
 STRATEGIES = ("random", "pct", "exhaustive", "suite")
+# no failure, but a search did not cover its bound (1 is a failure, 2 bad input)
+INCOMPLETE_EXIT = 3
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -26,12 +27,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"one of {', '.join(det_suite.SCENARIOS)} (default: standard)")
     p.add_argument("--strategy", choices=STRATEGIES, default="suite",
                    help="suite: every scenario under the default budget (default)")
-    p.add_argument("--runs", type=int, default=1000, help="runs for random and pct")
+    p.add_argument("--runs", type=int,
+                   help="runs for random and pct (default 1000); exhaustive: the cap "
+                        "(default 100000), past which the search is INCOMPLETE")
     p.add_argument("--seed", type=int, default=0, help="seed for random and pct")
     p.add_argument("--depth", type=int, default=3, help="PCT depth")
     p.add_argument("--preemptions", type=int, default=1, help="exhaustive: preemption bound")
-    p.add_argument("--replay", help="comma-separated decisions, V*N for N of V: run once "
-                                    "with them")
+    p.add_argument("--replay", help="run once with a recorded replay, as a failure prints "
+                                    "it (SCENARIO/memM/imgID/nCHOICES/crcCRC:DECISIONS)")
     p.add_argument("--memory", action="store_true",
                    help="the allocator's plain loads and stores are scheduling points too")
     p.add_argument("--shrink", action="store_true",
@@ -43,47 +46,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "(default: 600)")
 
 
-def encode(decisions: list[int]) -> str:
-    """Decisions as --replay takes them, runs of a value written V*N."""
-    out: list[str] = []
-    for value, run in itertools.groupby(decisions):
-        n = len(list(run))
-        out += [str(value)] * n if n < 3 else [f"{value}*{n}"]
-    return ",".join(out) or "0"
-
-
-def decode(text: str) -> list[int]:
-    decisions: list[int] = []
-    try:
-        for item in filter(None, (x.strip() for x in text.split(","))):
-            value, _, count = item.partition("*")
-            decisions += [int(value)] * (int(count) if count else 1)
-    except ValueError as e:
-        raise InvalidArgument(f"--replay takes comma-separated integers (V*N for a run): "
-                              f"{e}") from e
-    return decisions
-
-
 def _strategy(args: argparse.Namespace) -> explore.Strategy:
     if args.replay is not None:
-        return explore.Replay(decode(args.replay))
+        return explore.Replay(replay.decode(args.replay).decisions)
     if args.strategy == "random":
-        return explore.Random(seed=args.seed, runs=args.runs)
+        return explore.Random(seed=args.seed, runs=args.runs or 1000)
     if args.strategy == "pct":
-        return explore.PCT(seed=args.seed, runs=args.runs, depth=args.depth)
-    return explore.Exhaustive(preemptions=args.preemptions, runs=max(args.runs, 100_000))
+        return explore.PCT(seed=args.seed, runs=args.runs or 1000, depth=args.depth)
+    return explore.Exhaustive(preemptions=args.preemptions, runs=args.runs or 100_000)
 
 
 def cmd(args: argparse.Namespace) -> int:
     if args.scenario not in det_suite.SCENARIOS:
         raise InvalidArgument(f"unknown scenario {args.scenario!r}: one of "
                               f"{', '.join(det_suite.SCENARIOS)}")
+    for name, value, least in [("--runs", args.runs, 1), ("--preemptions", args.preemptions, 0),
+                               ("--depth", args.depth, 1)]:
+        if value is not None and value < least:
+            raise InvalidArgument(f"{name}={value}: must be at least {least}")
     if args.hang_timeout <= 0:
         raise InvalidArgument(f"--hang_timeout={args.hang_timeout}: must be positive seconds")
     if os.environ.get(explore.CHILD) != "1":
         images.lookup(args.allocator)  # bad input is a one-line error here, not the child's
         if args.replay is not None:
-            decode(args.replay)
+            replay.decode(args.replay)
         return explore_child.run(args.argv, args.allocator, args.hang_timeout)
     if args.strategy == "suite" and args.replay is None:
         plan = list(det_suite.suite(args.seed, args.allocator))
@@ -93,16 +79,27 @@ def cmd(args: argparse.Namespace) -> int:
     spec = images.lookup(args.allocator)
     if spec.dropin:  # what was recognised in the user's file
         print(spec.about)
+    image = symbols.build_id(images.build(spec))
+    recording = None
+    if args.replay is not None:
+        recording = replay.decode(args.replay)
+        recording.check(args.scenario, args.memory, image)
     outcome = None
+    incomplete: list[str] = []
     for name, scenario, budget in plan:
         print(f"--- scenario {name} memory {int(budget.memory)}", flush=True)
         outcome = explore.explore(args.allocator, scenario, budget.strategy,
                                   trace=args.trace, memory=budget.memory)
-        label = type(budget.strategy).__name__.lower() + ("+mem" if budget.memory else "")
-        print(f"{name:12s} {label:14s} {outcome.verdict:9s} {outcome.runs:6d} runs "
-              f"{outcome.total_steps:9d} steps {outcome.seconds:7.3f} s")
+        if recording is not None:
+            recording.check_run(outcome.choices, outcome.options)
+        label = _label(budget)
+        print(f"{name:15s} {label:17s} {outcome.verdict:10s} {outcome.runs:6d} runs "
+              f"{outcome.total_steps:9d} steps {outcome.seconds:7.3f} s  "
+              f"{outcome.coverage()}")
         if outcome.failed:
             break
+        if outcome.verdict == explore.INCOMPLETE:
+            incomplete.append(f"{name} {label}")
     assert outcome is not None
     if outcome.failed and args.shrink:
         outcome = shrink.shrink(args.allocator, scenario, outcome, memory=budget.memory)
@@ -112,14 +109,29 @@ def cmd(args: argparse.Namespace) -> int:
         print("\n".join(str(s) for s in outcome.trace))
     if outcome.failed:
         print(f"FAILURE: {outcome.message}")
-        decisions = encode(shrink.trimmed(outcome.decisions))
-        prefix = images.rerun_prefix(args.allocator)
-        print(f"replay: {prefix}python -m torture explore {args.allocator} --scenario {name} "
-              f"{'--memory ' if budget.memory else ''}--replay {decisions}")
+        recorded = replay.Recording(name, budget.memory, image, outcome.choices,
+                                    shrink.trimmed(outcome.decisions))
+        print(f"replay: {images.rerun_prefix(args.allocator)}python -m torture explore "
+              f"{args.allocator} --scenario {name} {'--memory ' if budget.memory else ''}"
+              f"--replay {recorded}")
     else:
-        print("SUCCESS")
+        if len(plan) == 1:
+            print(outcome.headline())
+        if incomplete:
+            print(f"INCOMPLETE: no failure, but {len(incomplete)} of {len(plan)} searches "
+                  f"did not do what they claim: {', '.join(incomplete)}")
+        else:
+            print("SUCCESS")
     if args.json:
         data = asdict(outcome)
         data["trace"] = [str(s) for s in outcome.trace]
         args.json.write_text(json.dumps(data, indent=1))
-    return 1 if outcome.failed else 0
+    return 1 if outcome.failed else INCOMPLETE_EXIT if incomplete else 0
+
+
+def _label(budget: det_suite.Budget) -> str:
+    strategy = budget.strategy
+    label = type(strategy).__name__.lower()
+    if isinstance(strategy, explore.Exhaustive):
+        label += f"({strategy.preemptions})"
+    return label + ("+mem" if budget.memory else "")

@@ -148,3 +148,17 @@ def helper_ranges(image: Path) -> list[tuple[int, int]]:
         else:
             merged.append((lo, hi))
     return merged
+
+
+def build_id(image: Path) -> str:
+    """The image's GNU build id (what a recorded replay was made on), in
+    short hex; a digest of the file where the linker wrote none."""
+    with image.open("rb") as f:
+        note = ELFFile(f).get_section_by_name(".note.gnu.build-id")
+        if note is not None:
+            for n in note.iter_notes():
+                if n["n_type"] == "NT_GNU_BUILD_ID":
+                    return str(n["n_desc"])[:12]
+    import hashlib
+
+    return hashlib.sha1(image.read_bytes()).hexdigest()[:12]

@@ -12,6 +12,7 @@
 #include <linux/sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "harness.h"
 #include "../det.h"
 
@@ -110,7 +111,14 @@ struct hk_det_result {
 	long runs;
 	long total_steps;
 	long failing_run;
-	int exhausted;
+	int exhausted;		/* exhaustive: every run within the bound ran */
+	int horizon;		/* a run had more choices than are recorded */
+	long distinct;		/* distinct decision lists run */
+	int distinct_capped;	/* ... at least: the set is full */
+	long varied_from;	/* the first choice a run varied, -1: none */
+	long deepest;		/* the most choices in one run */
+	long resume;		/* exhaustive: the next run's prefix length,
+				 * -1 when none is left (hk_det_prefix()) */
 };
 
 struct holder {
@@ -674,7 +682,16 @@ static void one_run(const struct det_strategy *s, struct det_outcome *o)
 		shim_kill_kernel();
 		return;
 	}
+	det_checks(true);
 	finish_run(o, &before, reports);
+	ret = det_checks(false);
+	if (ret) {
+		o->verdict = DV_CRASH;
+		snprintf(o->msg, sizeof(o->msg),
+			 "crash in the end-of-run checks: %s at address %p "
+			 "(the run left the allocator corrupt)", strsignal(ret),
+			 det_crash_address());
+	}
 	if (o->verdict != DV_PASS)
 		shim_kill_kernel();
 }
@@ -717,19 +734,21 @@ static const char *check_scenario(const struct hk_det_scenario *sc)
 /*
  * Bounded exhaustive search: the next run replays the last one up to its
  * deepest choice that has an untried option within the preemption bound,
- * takes that option, and goes on with decision 0.
+ * takes that option, and goes on with decision 0.  A run with more choices
+ * than are recorded cannot be varied past them: the search is then never
+ * complete (the caller sees the horizon).
  */
 static long next_prefix(uint16_t *prefix, long nr_choices, int bound)
 {
+	static int pre_at[DET_MAX_CHOICES];
 	long n = min(nr_choices, (long)DET_MAX_CHOICES);
-	int pre = 0, pre_at[DET_MAX_CHOICES > 4096 ? 4096 : DET_MAX_CHOICES];
-	long limit = min(n, 4096L);
+	int pre = 0;
 
-	for (long i = 0; i < limit; i++) {
+	for (long i = 0; i < n; i++) {
 		pre_at[i] = pre;
 		pre += det_chosen[i] && det_cur_enabled[i];
 	}
-	for (long i = limit - 1; i >= 0; i--) {
+	for (long i = n - 1; i >= 0; i--) {
 		if (det_chosen[i] + 1 >= det_options[i])
 			continue;
 		if (pre_at[i] + det_cur_enabled[i] > bound)
@@ -741,11 +760,66 @@ static long next_prefix(uint16_t *prefix, long nr_choices, int bound)
 	return -1;
 }
 
+/*
+ * Coverage of a search: distinct decision lists run (a hash of each, in an
+ * open-addressed set), and the first choice any run varied from the first
+ * run's (a capped depth-first search varies only the tail).
+ */
+#define SCHEDULE_SET	(1 << 18)
+
+static struct {
+	uint64_t hashes[SCHEDULE_SET];
+	uint16_t first[DET_MAX_CHOICES];
+	long nr_first;
+} cov;
+
+static uint64_t schedule_hash(long n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (long i = 0; i < n; i++)
+		h = (h ^ det_chosen[i]) * 0x100000001b3ULL;
+	return h | 1;	/* 0 is an empty slot */
+}
+
+static void cover_run(struct hk_det_result *res)
+{
+	long n = min(res->o.nr_choices, (long)DET_MAX_CHOICES);
+	uint64_t h = schedule_hash(n);
+	long i;
+
+	if (res->o.nr_choices > DET_MAX_CHOICES)
+		res->horizon = 1;
+	res->deepest = max(res->deepest, res->o.nr_choices);
+	if (res->runs == 1) {
+		memcpy(cov.first, det_chosen, n * sizeof(cov.first[0]));
+		cov.nr_first = n;
+		res->varied_from = -1;
+		memset(cov.hashes, 0, sizeof(cov.hashes));
+	}
+	for (i = 0; i < min(n, cov.nr_first); i++)
+		if (det_chosen[i] != cov.first[i])
+			break;
+	if (i < max(n, cov.nr_first) &&
+	    (res->varied_from < 0 || i < res->varied_from))
+		res->varied_from = i;
+	for (i = h & (SCHEDULE_SET - 1); cov.hashes[i]; i = (i + 1) & (SCHEDULE_SET - 1))
+		if (cov.hashes[i] == h)
+			return;
+	if (res->distinct < SCHEDULE_SET / 2) {
+		cov.hashes[i] = h;
+		res->distinct++;
+	} else {
+		res->distinct_capped = 1;
+	}
+}
+
 /* The runs of one exploration, on dr.sc, until one fails or the budget ends. */
+static uint16_t prefix[DET_MAX_CHOICES];	/* exhaustive: the next run's */
+
 static void explore_runs(const struct hk_det_config *cfg,
 			 struct hk_det_result *res, const struct det_strategy *base)
 {
-	static uint16_t prefix[DET_MAX_CHOICES];
 	struct det_strategy s = *base;
 	long runs = cfg->kind == DX_REPLAY || cfg->kind == DX_SCRIPT ? 1 :
 		    max(cfg->runs, 1L);
@@ -761,13 +835,20 @@ static void explore_runs(const struct hk_det_config *cfg,
 		s.script = cfg->script;
 		s.nr_script = cfg->nr_script;
 	}
-	if (cfg->kind == DX_EXHAUSTIVE)
+	if (cfg->kind == DX_EXHAUSTIVE) {
+		/* from the start, or from where an earlier search stopped */
 		s.decisions = prefix;
+		s.nr_decisions = min(max(cfg->nr_decisions, 0L), (long)DET_MAX_CHOICES);
+		if (s.nr_decisions)
+			memcpy(prefix, cfg->decisions,
+			       s.nr_decisions * sizeof(prefix[0]));
+	}
 	if (cfg->kind == DX_PCT && s.pct_steps <= 0) {
 		/* PCT needs the length of a run: measure one */
 		one_run(&s, &res->o);
 		res->runs++;
 		res->total_steps += res->o.steps;
+		cover_run(res);
 		s.pct_steps = res->o.steps;
 		if (res->o.verdict != DV_PASS)
 			return;
@@ -780,18 +861,21 @@ static void explore_runs(const struct hk_det_config *cfg,
 		one_run(&s, &res->o);
 		res->runs++;
 		res->total_steps += res->o.steps;
-		if (res->o.verdict != DV_PASS) {
+		cover_run(res);
+		if (res->o.verdict != DV_PASS && res->o.verdict != DV_EXHAUSTED) {
 			res->failing_run = run;
 			return;
 		}
 		if (cfg->kind == DX_EXHAUSTIVE) {
 			s.nr_decisions = next_prefix(prefix, res->o.nr_choices,
 						     cfg->preemption_bound);
-			if (s.nr_decisions < 0) {
-				res->exhausted = 1;
-				return;
-			}
+			res->resume = s.nr_decisions;
+			if (s.nr_decisions < 0)
+				res->exhausted = !res->horizon;
 		}
+		/* every tag held by waiters: no bug, but this kernel is done */
+		if (res->o.verdict == DV_EXHAUSTED || res->exhausted)
+			return;
 	}
 }
 
@@ -835,6 +919,12 @@ SHIM_EXPORT int hk_det_explore(const struct hk_det_scenario *sc,
 	explore_runs(cfg, res, &s);
 	hk_fault_suspend(0);
 	return 0;
+}
+
+/* An exhaustive search's next prefix: where a new search resumes it. */
+SHIM_EXPORT void hk_det_prefix(uint16_t *buf, long n)
+{
+	memcpy(buf, prefix, min(n, (long)DET_MAX_CHOICES) * sizeof(buf[0]));
 }
 
 /* The last run's first @n decisions (what replays it) and their options. */
