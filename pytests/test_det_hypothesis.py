@@ -13,7 +13,7 @@ from torture import det_suite, images
 from torture.det_strategies import decision_lists, scenarios
 from torture.explore import PCT, Exhaustive, Replay, explore
 from torture.scenario import Scenario
-from torture.shrink import hypothesis_shrink, shrink
+from torture.shrink import hypothesis_shrink, shrink, signature
 
 EVERY = sorted({**images.CORRECT, **images.BASELINES})  # with the baselines
 EXAMPLES = settings.default.max_examples * 6
@@ -45,8 +45,9 @@ def test_hypothesis_finds_a_lost_wakeup_and_shrinks_it() -> None:
     # ...and shrink() takes it to the fewest preemptions: two (task 1 stopped
     # holding the tag, task 0 stopped between its search and joining the queue)
     outcome = explore("broken_queue_late", det_suite.wake_race(), Replay(found))
-    small = shrink("broken_queue_late", det_suite.wake_race(), outcome)
+    small, bound = shrink("broken_queue_late", det_suite.wake_race(), outcome)
     assert small.verdict == "deadlock" and small.preemptions == 2, small.decisions
+    assert bound.proven and bound.preemptions == 2
     one = explore("broken_queue_late", det_suite.wake_race(), Exhaustive(preemptions=1))
     assert one.verdict == "pass" and one.exhausted
 
@@ -87,8 +88,8 @@ def test_a_pct_failure_is_shrunk_to_few_preemptions() -> None:
     found = explore("broken_v1_steal_early", scenario, PCT(seed=1, runs=20_000, depth=4),
                     trace=False, memory=True)
     assert found.failed, "PCT did not find it: the test needs a different seed"
-    small = shrink("broken_v1_steal_early", scenario, found, memory=True)
-    assert small.verdict == found.verdict
+    small, _ = shrink("broken_v1_steal_early", scenario, found, memory=True)
+    assert signature(small) == signature(found)
     assert small.preemptions <= min(found.preemptions, 3)
     assert nonzero(small.decisions) <= nonzero(found.decisions)
     again = explore("broken_v1_steal_early", scenario, Replay(small.decisions), memory=True)

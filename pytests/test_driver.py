@@ -94,8 +94,9 @@ def test_driver_survives_every_strategy_under_injected_failures(design):
                      Exhaustive(preemptions=1, runs=3000)):
         o = explore(design, det_suite.driver(), strategy, trace=False)
         # every submitted request ended once, with 0, -EBUSY or the injected
-        # -ENOMEM; every tag free again; memory back (detrun.c's checks)
-        assert o.verdict == "pass", o.message
+        # -ENOMEM; every tag free again; memory back (detrun.c's checks).  The
+        # exhaustive search is capped far below the driver's space: incomplete
+        assert not o.failed, o.message
 
 
 def test_driver_failures_replay_with_the_same_injections():

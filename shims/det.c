@@ -19,6 +19,7 @@
 #include <dlfcn.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <execinfo.h>
 #include <unistd.h>
 #include <stdarg.h>
@@ -88,6 +89,7 @@ struct det_dec {
 };
 
 int shim_det_active;
+uintptr_t shim_det_stack[2];	/* the running fiber's stack: memtrace.c */
 uint16_t det_chosen[DET_MAX_CHOICES];
 uint16_t det_options[DET_MAX_CHOICES];
 uint8_t det_cur_enabled[DET_MAX_CHOICES];
@@ -115,11 +117,18 @@ static struct {
 	uint64_t rng;
 	long pct_change[16];
 	int nr_pct_change;
+	/* random, PCT: the step each rare decision is due (see timed_pick()) */
+	long irq_at[DET_MAX_EVENTS];
+	long hp_at;
+	long mig_at[DET_MAX_FIBERS];
+	long start_at[DET_MAX_FIBERS];	/* a task's first run */
+	long resume_at[DET_MAX_FIBERS];	/* a sleeper's first run once woken */
 	int script_pos;
 	long script_count;
 	unsigned long base;
 	int crash_sig;
 	void *crash_addr;
+	unsigned long crash_ip;	/* the faulting instruction */
 	struct det_fiber *rescue;
 	bool (*rescue_wanted)(void);
 	uint64_t clock_ns;	/* virtual time, from 0 each run */
@@ -141,6 +150,21 @@ void shim_det_clock_advance(uint64_t ns)
 void det_set_spurious(int most)
 {
 	det.spurious = most;
+}
+
+/*
+ * A xorshift state from a seed, mixed (splitmix64's finaliser) so that
+ * neighbouring seeds, which a search uses run after run, start far apart:
+ * xorshift's first outputs from close states are close.
+ */
+static uint64_t seed_state(uint64_t seed)
+{
+	uint64_t z = seed + 0x9e3779b97f4a7c15ull;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return z ? z : 1;
 }
 
 static uint64_t det_rand(void)
@@ -411,14 +435,194 @@ static int dec_prio(const struct det_dec *d)
 	return det.fibers[d->fiber].prio;
 }
 
-static int pct_pick(void)
+/*
+ * Random and PCT place the rare decisions by time, not by how many options
+ * they make: each interrupt delivery, hotplug event and migration is due at
+ * a step drawn uniformly over the rest of the run's expected length.  Until
+ * then it is not taken (unless nothing else can run); from then on it is
+ * taken at its first chance.  Without this a migration is spent on a task's
+ * first placement, a hotplug event lands in the first steps, an interrupt's
+ * deliveries come back to back, and PCT never migrates at all.
+ */
+static bool timed(void)
 {
-	int best = 0;
+	return det.s->kind == DET_RANDOM || det.s->kind == DET_PCT;
+}
 
-	for (int i = 1; i < det.nr_decs; i++)
-		if (dec_prio(&det.decs[i]) > dec_prio(&det.decs[best]))
-			best = i;
-	return best;
+static long due_after(long now)
+{
+	long length = max(det.s->run_length, now + 1);
+
+	return now + 1 + det_rand() % (length - now);
+}
+
+static void timed_setup(void)
+{
+	for (int e = 0; e < det.nr_irqs; e++)
+		det.irq_at[e] = due_after(0);
+	det.hp_at = due_after(0);
+	for (int i = 0; i < DET_MAX_FIBERS; i++) {
+		det.mig_at[i] = due_after(0);
+		det.start_at[i] = det_rand() % max(det.s->run_length / 2, 1L);
+	}
+}
+
+/* A grant of @cpu to @f that counts against the migration budget. */
+static bool is_migration(const struct det_fiber *f, int cpu)
+{
+	return cpu >= 0 && f->want_cpu < 0 && f->home != cpu &&
+	       shim_vcpus[f->home].online;
+}
+
+/* May @f, wanting a vCPU, be given one other than its home? */
+static bool may_migrate(const struct det_fiber *f)
+{
+	return f->want_cpu < 0 && shim_vcpus[f->home].online &&
+	       !shim_task_pinned(f->cur) &&
+	       det.out->migrations < det.s->migrations;
+}
+
+/*
+ * The step before which @d is held back, or 0.  A task starts at a step of
+ * its own in the first half of the run, and a woken sleeper runs again at
+ * one over the rest of it: uniform choices (or fixed priorities) among the
+ * tasks would almost never hold one back while another gets far ahead.
+ * From then on it is an ordinary decision.  (Starts over the whole run left
+ * tasks running alone: a third of the schedules.)
+ */
+static long held_until(const struct det_dec *d)
+{
+	const struct det_fiber *f;
+	long at = 0;
+
+	if (d->kind != DK_RUN)
+		return 0;
+	f = &det.fibers[d->fiber];
+	if (f->kind == FK_TASK && !f->last_step)
+		return max(det.start_at[d->fiber], 1L);
+	if (f->state == FS_SLEEP)
+		at = det.resume_at[d->fiber];
+	/* its migration is due: it waits for a vCPU to move to */
+	if (d->cpu >= 0 && !is_migration(f, d->cpu) && may_migrate(f) &&
+	    det.mig_at[d->fiber] <= det.out->steps)
+		at = LONG_MAX - 1;
+	return at;
+}
+
+/*
+ * The step from which @d is taken at its first chance, or 0 for an ordinary
+ * decision: interrupt deliveries, hotplug events and migrations.  A task's
+ * first run is never a migration.
+ */
+static long due_at(const struct det_dec *d)
+{
+	const struct det_fiber *f;
+
+	switch (d->kind) {
+	case DK_IRQ:
+		return det.irq_at[d->event];
+	case DK_HOTPLUG:
+		return det.hp_at;
+	}
+	f = &det.fibers[d->fiber];
+	if (!is_migration(f, d->cpu))
+		return 0;
+	return f->kind == FK_TASK && !f->last_step ? LONG_MAX : det.mig_at[d->fiber];
+}
+
+/* After a timed decision is taken: when the next of its kind is due. */
+static void timed_taken(const struct det_dec *d)
+{
+	long now = det.out->steps;
+
+	if (d->kind == DK_IRQ)
+		det.irq_at[d->event] = due_after(now);
+	else if (d->kind == DK_HOTPLUG)
+		det.hp_at = due_after(now);
+	else if (is_migration(&det.fibers[d->fiber], d->cpu))
+		det.mig_at[d->fiber] = due_after(now);
+}
+
+static int pct_prio(int i)
+{
+	return dec_prio(&det.decs[i]);
+}
+
+/* Of two due decisions: an event first, then a due migration over a stay. */
+static bool prefer_due(const struct det_dec *d, const struct det_dec *than)
+{
+	if (than->kind == DK_IRQ || than->kind == DK_HOTPLUG)
+		return false;
+	if (d->kind == DK_IRQ || d->kind == DK_HOTPLUG)
+		return true;
+	return d->fiber == than->fiber &&
+	       is_migration(&det.fibers[d->fiber], d->cpu) &&
+	       !is_migration(&det.fibers[than->fiber], than->cpu);
+}
+
+/* Among the ordinary decisions @cand: a fiber uniformly, then one of its. */
+static int random_fiber_pick(const int *cand, int n)
+{
+	int fibers[DET_MAX_DECS], nr_fibers = 0, mine[DET_MAX_DECS], m = 0;
+	int fiber;
+
+	for (int i = 0; i < n; i++) {
+		int j = 0;
+
+		while (j < nr_fibers && fibers[j] != det.decs[cand[i]].fiber)
+			j++;
+		if (j == nr_fibers)
+			fibers[nr_fibers++] = det.decs[cand[i]].fiber;
+	}
+	fiber = fibers[det_rand() % nr_fibers];
+	for (int i = 0; i < n; i++)
+		if (det.decs[cand[i]].fiber == fiber)
+			mine[m++] = cand[i];
+	return mine[det_rand() % m];
+}
+
+/*
+ * A due decision first (a refused hotplug as often as an accepted one);
+ * else among the ordinary ones, random: a fiber uniformly, then one of its
+ * options; PCT: the fiber of highest priority, its first option; else the
+ * decision due soonest.
+ */
+static int timed_pick(bool pct)
+{
+	long now = det.out->steps, soonest = LONG_MAX;
+	int ordinary[DET_MAX_DECS], n = 0, pick = -1, first = 0;
+
+	for (int i = 0; i < det.nr_decs; i++) {
+		const struct det_dec *d = &det.decs[i];
+		long at = max(held_until(d), due_at(d));
+
+		if (at > now) {
+			if (at < soonest)
+				soonest = at, first = i;
+		} else if (!due_at(d)) {
+			ordinary[n++] = i;
+		} else if (pick < 0 || prefer_due(d, &det.decs[pick])) {
+			pick = i;
+		}
+	}
+	if (pick >= 0) {
+		const struct det_dec *d = &det.decs[pick];
+
+		if (d->kind == DK_HOTPLUG && pick + 1 < det.nr_decs &&
+		    det.decs[pick + 1].kind == DK_HOTPLUG && det_rand() % 2)
+			pick++;	/* the same event, refused */
+		return pick;
+	}
+	if (!n)
+		return first;
+	if (pct) {
+		pick = ordinary[0];
+		for (int i = 1; i < n; i++)
+			if (pct_prio(ordinary[i]) > pct_prio(pick))
+				pick = ordinary[i];
+		return pick;
+	}
+	return random_fiber_pick(ordinary, n);
 }
 
 static bool script_match(const struct det_script_step *st,
@@ -541,10 +745,9 @@ static int choose(bool cur_enabled)
 			idx = s->decisions[n] % det.nr_decs;
 		break;
 	case DET_RANDOM:
-		idx = det_rand() % det.nr_decs;
-		break;
 	case DET_PCT:
-		idx = pct_pick();
+		idx = timed_pick(s->kind == DET_PCT);
+		timed_taken(&det.decs[idx]);
 		break;
 	}
 	if (n < DET_MAX_CHOICES) {
@@ -688,6 +891,15 @@ static struct det_fiber *apply(const struct det_dec *d)
 	return f;
 }
 
+/* @next is the running fiber from now on. */
+static void switch_to(struct det_fiber *next)
+{
+	det.cur = next;
+	shim_current = next->cur;
+	shim_det_stack[0] = (uintptr_t)next->ctx.stack;
+	shim_det_stack[1] = shim_det_stack[0] + next->ctx.stack_size;
+}
+
 /* Pick and carry out the next decision; come back when @f runs again. */
 static void schedule_next(struct det_fiber *f, bool exiting)
 {
@@ -724,8 +936,7 @@ static void schedule_next(struct det_fiber *f, bool exiting)
 	next = apply(&det.decs[idx]);
 	if (next == f)
 		return;
-	det.cur = next;
-	shim_current = next->cur;
+	switch_to(next);
 	shim_fiber_switch(&f->ctx, &next->ctx, exiting);
 }
 
@@ -912,6 +1123,8 @@ void shim_det_resume(struct task_struct *t)
 
 void shim_det_sleep(struct task_struct *t)
 {
+	if (timed())
+		det.resume_at[det.cur->id] = due_after(det.out->steps);
 	wait_for_vcpu(FS_SLEEP, -1, t->cpu);
 }
 
@@ -943,6 +1156,27 @@ static void irq_exit_fiber(struct det_fiber *f)
 	det.irq_on[f->cpu] = NULL;
 }
 
+/*
+ * Where the last fault was, for a verdict (after the handler, never in it):
+ * an offset in the image, which Python names, or the library it was in (a
+ * libc routine the allocator called, say).
+ */
+static const char *fault_where(void)
+{
+	static char where[160];
+	unsigned long ip = det.crash_ip;
+	Dl_info info;
+
+	if (!ip || !dladdr((void *)ip, &info))
+		return "ip unknown";
+	if ((unsigned long)info.dli_fbase == image_base())
+		snprintf(where, sizeof(where), "ip +%#lx", ip - image_base());
+	else
+		snprintf(where, sizeof(where), "ip %#lx in %s", ip,
+			 info.dli_fname ? info.dli_fname : "?");
+	return where;
+}
+
 static void fiber_body(void *arg)
 {
 	struct det_fiber *f = arg;
@@ -952,9 +1186,10 @@ static void fiber_body(void *arg)
 	f->task->bug_jmp = &jb;
 	if (setjmp(jb)) {
 		if (det.crash_sig)
-			det_fail(DV_CRASH, "crash: %s at address %p in %s/%d",
-				 strsignal(det.crash_sig), det.crash_addr,
-				 shim_current->comm, shim_current->pid);
+			det_fail(DV_CRASH, "crash: %s at address %p in %s/%d, "
+				 "%s", strsignal(det.crash_sig),
+				 det.crash_addr, shim_current->comm,
+				 shim_current->pid, fault_where());
 		det_fail(DV_BUG, "BUG in %s", f->task->comm);
 		__builtin_unreachable();
 	}
@@ -1111,7 +1346,7 @@ static void pct_setup(const struct det_strategy *s)
 	det.hp_prio = 100 + perm[n - 1];
 	det.nr_pct_change = min(s->pct_depth > 0 ? s->pct_depth - 1 : 0, 16);
 	for (int i = 0; i < det.nr_pct_change; i++)
-		det.pct_change[i] = 1 + det_rand() % max(s->pct_steps, 1L);
+		det.pct_change[i] = 1 + det_rand() % max(s->run_length, 1L);
 }
 
 /*
@@ -1123,11 +1358,36 @@ static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
 static struct sigaction det_old_actions[ARRAY_SIZE(crash_signals)];
 static bool det_checking;	/* the end-of-run checks: see det_checks() */
 
+/*
+ * The faulting instruction, from the signal's context (x86-64 only); in a
+ * library routine without a frame of its own (memcpy), where it was
+ * called from, if that is in the image.
+ */
+static unsigned long fault_ip(void *uc)
+{
+#if defined(__x86_64__) && defined(REG_RIP)
+	const greg_t *regs = ((ucontext_t *)uc)->uc_mcontext.gregs;
+	unsigned long ip = regs[REG_RIP], sp = regs[REG_RSP], ret;
+	Dl_info info;
+
+	/* the stack is readable: a fiber's, or the thread's for the checks */
+	if (!det_checking && sp - shim_det_stack[0] >= shim_det_stack[1] - shim_det_stack[0])
+		return ip;
+	ret = *(const unsigned long *)sp;
+	if (dladdr((void *)ip, &info) && (unsigned long)info.dli_fbase != image_base() &&
+	    dladdr((void *)ret, &info) && (unsigned long)info.dli_fbase == image_base())
+		return ret;
+	return ip;
+#else
+	(void)uc;
+	return 0;
+#endif
+}
+
 static void crash_handler(int sig, siginfo_t *info, void *uc)
 {
 	struct task_struct *t = shim_current;
 
-	(void)uc;
 	if ((!det.cur && !det_checking) || !t || !t->bug_jmp) {
 		/* not recoverable here: whoever handled it before us says so */
 		for (size_t i = 0; i < ARRAY_SIZE(crash_signals); i++)
@@ -1138,6 +1398,7 @@ static void crash_handler(int sig, siginfo_t *info, void *uc)
 	}
 	det.crash_sig = sig;
 	det.crash_addr = info->si_addr;
+	det.crash_ip = fault_ip(uc);
 	shim_kernel_dead = 1;
 	longjmp(*(jmp_buf *)t->bug_jmp, 1);
 }
@@ -1174,7 +1435,7 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 	memset(out, 0, sizeof(*out));
 	det.s = s;
 	det.out = out;
-	det.rng = s->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
+	det.rng = seed_state(s->seed);
 	det.script_pos = 0;
 	det.script_count = 0;
 	det.clock_ns = 0;
@@ -1202,6 +1463,8 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 	det.hp_prio = 0;
 	if (s->kind == DET_PCT)
 		pct_setup(s);
+	if (timed())
+		timed_setup();
 	shim_fiber_self(&det.main);
 	det.crash_sig = 0;
 	catch_crashes(old_actions, true);
@@ -1215,8 +1478,7 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 	if (det.nr_decs) {
 		struct det_fiber *next = apply(&det.decs[choose(false)]);
 
-		det.cur = next;
-		shim_current = next->cur;
+		switch_to(next);
 		shim_fiber_switch(&det.main, &next->ctx, false);
 	} else {
 		det_fail(DV_SETUP, "nothing to run");
@@ -1253,9 +1515,10 @@ int det_checks(bool on)
 	return det.crash_sig;
 }
 
-/* Where the last fault was: for a verdict's message. */
-void *det_crash_address(void)
+/* Where the last fault was: the address it touched, and where it ran. */
+void *det_crash_address(const char **where)
 {
+	*where = fault_where();
 	return det.crash_addr;
 }
 

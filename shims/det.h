@@ -70,7 +70,7 @@ struct det_strategy {
 	int kind;
 	uint64_t seed;
 	int pct_depth;
-	long pct_steps;
+	long run_length;	/* random, PCT: a run's expected steps */
 	const uint16_t *decisions;
 	long nr_decisions;
 	const struct det_script_step *script;
@@ -117,7 +117,7 @@ void det_fail(int verdict, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void det_trace_event(int kind, unsigned long obj, long value);
 int det_checks(bool on);
-void *det_crash_address(void);
+void *det_crash_address(const char **where);
 
 /* What the last run chose, and how many options each choice had. */
 extern uint16_t det_chosen[DET_MAX_CHOICES] SHIM_HIDDEN;

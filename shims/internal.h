@@ -134,6 +134,7 @@ void shim_fiber_started(void *fake);
 /* det.c: what the runtime asks of the deterministic engine while it runs */
 extern int shim_det_active SHIM_HIDDEN;
 extern int shim_det_memory SHIM_HIDDEN;	/* memtrace.c */
+extern uintptr_t shim_det_stack[2] SHIM_HIDDEN;	/* det.c: the running fiber's */
 int shim_det_vcpu_lock(struct vcpu *v);
 void shim_det_vcpu_unlock(struct vcpu *v);
 void shim_det_resume(struct task_struct *t);

@@ -24,14 +24,20 @@ int shim_det_memory;
 
 
 /*
- * Nobody's race: the running task's own fields, the per-cpu offsets, and the
- * runtime's words that every inline primitive reads.
+ * Nobody's race: the running task's own fields and its current-task
+ * pointer, the running fiber's own stack (the allocator's locals; the wait
+ * queue entries there are shared, but the allocator reaches them only
+ * through the runtime's wait functions, which are not instrumented), the
+ * per-cpu offsets, and the runtime's words that every inline primitive
+ * reads.
  */
 static inline bool private_access(const volatile void *addr)
 {
 	uintptr_t a = (uintptr_t)addr, t = (uintptr_t)shim_current;
 
 	return a - t < sizeof(struct task_struct) ||
+	       a == (uintptr_t)&shim_current ||
+	       a - shim_det_stack[0] < shim_det_stack[1] - shim_det_stack[0] ||
 	       a - (uintptr_t)__per_cpu_offset < sizeof(__per_cpu_offset) ||
 	       a - (uintptr_t)shim_lockdep_usage < sizeof(shim_lockdep_usage) ||
 	       a == (uintptr_t)&nr_cpu_ids || a == (uintptr_t)&shim_sched_hook ||

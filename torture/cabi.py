@@ -176,7 +176,7 @@ class HkDetConfig(ctypes.Structure):
         ("memory", ctypes.c_int),
         ("seed", ctypes.c_uint64),
         ("runs", ctypes.c_long),
-        ("pct_steps", ctypes.c_long),
+        ("run_length", ctypes.c_long),
         ("max_steps", ctypes.c_long),
         ("nr_decisions", ctypes.c_long),
         ("decisions", ctypes.POINTER(ctypes.c_uint16)),

@@ -43,14 +43,20 @@ class Replay:
 
 @dataclass(frozen=True)
 class Random:
+    """Uniform over the tasks that can run; interrupts, hotplug events and
+    migrations each at a step drawn over the run length (measured by the
+    first run, without preemptions, unless @steps is given)."""
+
     seed: int = 0
     runs: int = 1000
+    steps: int = 0
 
 
 @dataclass(frozen=True)
 class PCT:
-    """Probabilistic concurrency testing: depth @depth, run length estimated
-    from a first run unless @steps is given."""
+    """Probabilistic concurrency testing: depth @depth; interrupts, hotplug
+    events and migrations placed as Random places them; run length measured
+    by the first run (of the @runs) unless @steps is given."""
 
     seed: int = 0
     runs: int = 1000
@@ -179,7 +185,7 @@ class Outcome:
     horizon: bool = False  # a run had more choices than the engine records
     stuck_runs: int = 0  # runs that ended with every tag held by waiting tasks
     choices: int = 0  # the last run's choices (its decisions may be trimmed)
-    resume: list[int] = field(default_factory=list)  # exhaustive: the next prefix
+    resume: list[int] = field(default_factory=list)  # exhaustive: the next prefix, if any
 
     @property
     def failed(self) -> bool:
@@ -283,9 +289,10 @@ def _config(k: Kernel, strategy: Strategy, trace: bool, max_steps: int,
         cfg.decisions, cfg.nr_decisions = arr, len(strategy.decisions)
     elif isinstance(strategy, Random):
         cfg.kind, cfg.seed, cfg.runs = DX_RANDOM, strategy.seed, strategy.runs
+        cfg.run_length = strategy.steps
     elif isinstance(strategy, PCT):
         cfg.kind, cfg.seed, cfg.runs = DX_PCT, strategy.seed, strategy.runs
-        cfg.pct_depth, cfg.pct_steps = strategy.depth, strategy.steps
+        cfg.pct_depth, cfg.run_length = strategy.depth, strategy.steps
     elif isinstance(strategy, Exhaustive):
         cfg.kind, cfg.runs = DX_EXHAUSTIVE, strategy.runs
         cfg.preemption_bound = strategy.preemptions
@@ -329,14 +336,17 @@ def _incomplete(strategy: Strategy, out: Outcome) -> bool:
 
 def explore(allocator: str, scenario: Scenario, strategy: Strategy = Replay(),
             trace: bool = True, max_steps: int = 100_000, migrations: int = 1,
-            memory: bool = False) -> Outcome:
+            memory: bool = False, resume: Sequence[int] = ()) -> Outcome:
     """Run @scenario on @allocator under @strategy until a run fails or the
     budget is spent.  The outcome's decisions replay the last run (with the
     same @memory: whether the allocator's plain loads and stores are
     scheduling points too).  A run that ends with every tag held by waiting
     tasks is no failure (the liveness check found no tag free), but it leaves
-    its kernel stuck: the search goes on in a fresh one."""
-    out = _explore_once(allocator, scenario, strategy, trace, max_steps, migrations, memory)
+    its kernel stuck: the search goes on in a fresh one.  An exhaustive
+    search starts from @resume, an earlier outcome's `resume` (the prefix
+    after its last run), when given."""
+    out = _explore_once(allocator, scenario, strategy, trace, max_steps, migrations, memory,
+                        resume)
     stuck = 0
     while out.verdict == "exhausted" and isinstance(strategy, (Random, PCT, Exhaustive)):
         done = out.runs
@@ -348,8 +358,10 @@ def explore(allocator: str, scenario: Scenario, strategy: Strategy = Replay(),
         else:
             if out.runs >= strategy.runs:
                 break
-            resume, rest = (), dataclasses.replace(strategy, seed=strategy.seed + done,
-                                                   runs=strategy.runs - done)
+            # the same run numbering (seeds), the length already measured
+            resume, rest = (), dataclasses.replace(
+                strategy, seed=strategy.seed + done, runs=strategy.runs - done,
+                steps=strategy.steps or max(1, out.total_steps // max(1, out.runs)))
         stuck += 1
         more = _explore_once(allocator, scenario, rest, trace, max_steps, migrations,
                              memory, resume)
@@ -409,8 +421,11 @@ def _explore_once(allocator: str, scenario: Scenario, strategy: Strategy, trace:
     options = (ctypes.c_uint16 * max(1, n))()
     k.lib.hk_det_decisions(decisions, options, n)
     verdict = VERDICTS[res.o.verdict] if res.o.verdict < len(VERDICTS) else str(res.o.verdict)
+    # a fault's ip, named: where it was is part of which failure it is
+    message = symbols.name_offsets(k.image, res.o.msg.decode(errors="replace"),
+                                   r"ip \+(0x[0-9a-f]+)")
     out = Outcome(
-        allocator=allocator, verdict=verdict, message=res.o.msg.decode(errors="replace"),
+        allocator=allocator, verdict=verdict, message=message,
         decisions=list(decisions[:n]), options=list(options[:n]), runs=res.runs,
         steps=res.o.steps, total_steps=res.total_steps, preemptions=res.o.preemptions,
         migrations=res.o.migrations, irqs=res.o.irqs, exhausted=bool(res.exhausted),
@@ -420,7 +435,7 @@ def _explore_once(allocator: str, scenario: Scenario, strategy: Strategy, trace:
         varied_from=res.varied_from, deepest=res.deepest,
         horizon=bool(res.horizon), choices=res.o.nr_choices,
     )
-    if isinstance(strategy, Exhaustive) and res.resume >= 0:
+    if isinstance(strategy, Exhaustive) and res.resume > 0:
         prefix = (ctypes.c_uint16 * max(1, res.resume))()
         k.lib.hk_det_prefix(prefix, res.resume)
         out.resume = list(prefix[:res.resume])

@@ -102,8 +102,11 @@ def cmd(args: argparse.Namespace) -> int:
             incomplete.append(f"{name} {label}")
     assert outcome is not None
     if outcome.failed and args.shrink:
-        outcome = shrink.shrink(args.allocator, scenario, outcome, memory=budget.memory)
-        print(f"shrunk to {outcome.preemptions} preemptions, "
+        outcome, bound = shrink.shrink(args.allocator, scenario, outcome,
+                                       memory=budget.memory)
+        fewest = ("the fewest: every smaller bound searched to the end" if bound.proven
+                  else "a smaller bound was not searched to the end")
+        print(f"shrunk to {outcome.preemptions} preemptions ({fewest}), "
               f"{len(outcome.decisions)} decisions")
     if args.trace:
         print("\n".join(str(s) for s in outcome.trace))

@@ -1,8 +1,13 @@
-"""Make a failing decision list small: fewer preemptions first, then fewer
-non-zero decisions, then an earlier last one, keeping the same verdict.  For
-failures found by PCT or random search; Hypothesis shrinks its own finds."""
+"""Make a failing decision list small and keep its bug: first the fewest
+preemptions that reproduce the *same* failure (same check, same site),
+proven by complete searches at every smaller bound; then fewer non-zero
+decisions and an earlier last one.  For failures found by PCT or random
+search; Hypothesis shrinks its own finds."""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 from torture.explore import Exhaustive, Outcome, Replay, explore
 from torture.scenario import Scenario
@@ -16,31 +21,72 @@ def trimmed(decisions: list[int]) -> list[int]:
     return list(decisions[:end])
 
 
-def _size(o: Outcome) -> tuple[int, int, int]:
-    return o.preemptions, sum(1 for d in o.decisions if d), len(trimmed(o.decisions))
+def signature(o: Outcome) -> str:
+    """A failure's identity: its verdict and its first line with the numbers
+    (tags, pids, addresses, offsets) taken out; the check's name, the
+    function and the file stay.  Two runs with one signature hit one bug."""
+    first = o.message.splitlines()[0] if o.message else ""
+    return f"{o.verdict}: " + re.sub(r"0x[0-9a-f]+|\d+", "#", first)
+
+
+@dataclass
+class Bound:
+    """What the searches below a shrunk failure's preemptions proved."""
+
+    preemptions: int
+    proven: bool  # every smaller bound was searched to the end without it
+
+
+def find_at_bound(allocator: str, scenario: Scenario, want: str, bound: int,
+                  memory: bool = False, cap: int = 200_000) -> tuple[Outcome | None, bool]:
+    """An exhaustive search with @bound preemptions for a failure whose
+    signature is @want, going on past failures of other kinds.  (That
+    failure or None, and whether the search covered the bound.)"""
+    resume: list[int] = []
+    while cap > 0:
+        o = explore(allocator, scenario, Exhaustive(bound, runs=cap), trace=False,
+                    memory=memory, resume=resume)
+        cap -= o.runs
+        if not o.failed:
+            return None, o.exhausted
+        if signature(o) == want:
+            return o, True
+        if not o.resume:
+            return None, True  # it was the last run within the bound
+        resume = o.resume
+    return None, False
+
+
+def fewest_preemptions(allocator: str, scenario: Scenario, failure: Outcome,
+                       memory: bool = False, cap: int = 200_000) -> tuple[Outcome, Bound]:
+    """The run with the fewest preemptions that fails as @failure does:
+    bounds 0, 1, 2, ... searched in turn, each up to @cap runs.  Once a bound
+    is not covered the larger ones (bigger still) are not tried."""
+    want = signature(failure)
+    for bound in range(failure.preemptions):
+        found, covered = find_at_bound(allocator, scenario, want, bound, memory, cap)
+        if found is not None:
+            return found, Bound(found.preemptions, True)
+        if not covered:
+            return failure, Bound(failure.preemptions, False)
+    return failure, Bound(failure.preemptions, True)
 
 
 def shrink(allocator: str, scenario: Scenario, failure: Outcome, memory: bool = False,
-           budget: int = 2000) -> Outcome:
-    """The smallest run with @failure's verdict.  First iterative context
-    bounding: an exhaustive search with 0, 1, 2, 3 preemptions finds the
-    fewest preemptions that fail this way, if that is few.  Then zeroing
-    chunks of the decisions (ddmin-style) and lowering single ones; at most
-    @budget replays.  The result's decisions are trimmed and replay it."""
+           budget: int = 2000, cap: int = 200_000) -> tuple[Outcome, Bound]:
+    """The smallest run with @failure's signature: the fewest preemptions
+    (fewest_preemptions()), then ddmin-style zeroing of chunks of the
+    decisions and lowering of single ones, at most @budget replays, never
+    more preemptions.  The result's decisions are trimmed and replay it."""
+    want = signature(failure)
+    best, bound = fewest_preemptions(allocator, scenario, failure, memory, cap)
     tries = 0
-    best = failure
-    for bound in range(min(failure.preemptions, 4)):
-        o = explore(allocator, scenario, Exhaustive(preemptions=bound, runs=budget * 10),
-                    trace=False, memory=memory)
-        if o.verdict == failure.verdict:
-            best = o
-            break
 
     def better(ds: list[int]) -> bool:
         nonlocal best, tries
         tries += 1
         o = explore(allocator, scenario, Replay(ds), trace=False, memory=memory)
-        if o.verdict == failure.verdict and _size(o) < _size(best):
+        if signature(o) == want and _size(o) < _size(best):
             best = o
             return True
         return False
@@ -62,7 +108,11 @@ def shrink(allocator: str, scenario: Scenario, failure: Outcome, memory: bool = 
                 ds, progress = ds[:i] + [ds[i] - 1] + ds[i + 1:], True
     final = explore(allocator, scenario, Replay(trimmed(best.decisions)), memory=memory)
     final.decisions = trimmed(final.decisions)
-    return final
+    return final, bound
+
+
+def _size(o: Outcome) -> tuple[int, int, int]:
+    return o.preemptions, sum(1 for d in o.decisions if d), len(trimmed(o.decisions))
 
 
 def hypothesis_shrink(allocator: str, scenario: Scenario, failure: Outcome,
@@ -79,7 +129,7 @@ def hypothesis_shrink(allocator: str, scenario: Scenario, failure: Outcome,
 
     def fails(ds: tuple[int, ...]) -> bool:
         o = explore(allocator, scenario, Replay(list(ds)), trace=False, memory=memory)
-        return o.verdict == failure.verdict
+        return signature(o) == signature(failure)
 
     try:
         found = find(st.tuples(*[st.integers(0, b) for b in bounds]), fails,

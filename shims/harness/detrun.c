@@ -99,7 +99,7 @@ struct hk_det_config {
 	int memory;
 	uint64_t seed;
 	long runs;
-	long pct_steps;
+	long run_length;
 	long max_steps;
 	long nr_decisions;
 	const uint16_t *decisions;
@@ -686,11 +686,14 @@ static void one_run(const struct det_strategy *s, struct det_outcome *o)
 	finish_run(o, &before, reports);
 	ret = det_checks(false);
 	if (ret) {
+		const char *where;
+		void *addr = det_crash_address(&where);
+
 		o->verdict = DV_CRASH;
 		snprintf(o->msg, sizeof(o->msg),
-			 "crash in the end-of-run checks: %s at address %p "
-			 "(the run left the allocator corrupt)", strsignal(ret),
-			 det_crash_address());
+			 "crash in the end-of-run checks: %s at address %p, "
+			 "%s (the run left the allocator corrupt)",
+			 strsignal(ret), addr, where);
 	}
 	if (o->verdict != DV_PASS)
 		shim_kill_kernel();
@@ -843,17 +846,20 @@ static void explore_runs(const struct hk_det_config *cfg,
 			memcpy(prefix, cfg->decisions,
 			       s.nr_decisions * sizeof(prefix[0]));
 	}
-	if (cfg->kind == DX_PCT && s.pct_steps <= 0) {
-		/* PCT needs the length of a run: measure one */
+	if ((cfg->kind == DX_PCT || cfg->kind == DX_RANDOM) && s.run_length <= 0) {
+		/*
+		 * Both place their rare decisions over a run's length: the run
+		 * without preemptions, the first of the budget, measures it.
+		 */
 		one_run(&s, &res->o);
 		res->runs++;
 		res->total_steps += res->o.steps;
 		cover_run(res);
-		s.pct_steps = res->o.steps;
+		s.run_length = res->o.steps;
 		if (res->o.verdict != DV_PASS)
 			return;
 	}
-	for (long run = 0; run < runs; run++) {
+	for (long run = res->runs; run < runs; run++) {
 		if (cfg->kind == DX_RANDOM || cfg->kind == DX_PCT) {
 			s.kind = cfg->kind == DX_RANDOM ? DET_RANDOM : DET_PCT;
 			s.seed = cfg->seed + run;
@@ -864,6 +870,10 @@ static void explore_runs(const struct hk_det_config *cfg,
 		cover_run(res);
 		if (res->o.verdict != DV_PASS && res->o.verdict != DV_EXHAUSTED) {
 			res->failing_run = run;
+			/* where a search for another failure would go on */
+			if (cfg->kind == DX_EXHAUSTIVE)
+				res->resume = next_prefix(prefix, res->o.nr_choices,
+							  cfg->preemption_bound);
 			return;
 		}
 		if (cfg->kind == DX_EXHAUSTIVE) {
@@ -900,7 +910,7 @@ SHIM_EXPORT int hk_det_explore(const struct hk_det_scenario *sc,
 		.trace = cfg->trace,
 		.memory = cfg->memory,
 		.pct_depth = cfg->pct_depth,
-		.pct_steps = cfg->pct_steps,
+		.run_length = cfg->run_length,
 	};
 	const char *bad = check_scenario(sc);
 
