@@ -425,9 +425,12 @@ def test_cli_passes_a_correct_allocator() -> None:
 
 @pytest.mark.parametrize("args, message", [
     (["percpu_ida", "--replay", "1,x"], "a recorded replay"),
-    (["percpu_ida", "--replay", "standard/mem0/img0a/n5/crc00000000:1,x"],
+    (["percpu_ida", "--replay", "standard/mem0/mig1/img0a/n5/crc00000000:1,x"],
      "comma-separated integers"),
-    (["percpu_ida", "--scenario", "nosuch"], "unknown scenario"),
+    (["percpu_ida", "--scenario", "wake_race"], "the suite runs every scenario"),
+    (["percpu_ida", "--strategy", "random", "--migrations", "-1"],
+     "--migrations=-1: must be at least 0"),
+    (["percpu_ida", "--scenario", "nosuch", "--strategy", "pct"], "unknown scenario"),
     (["percpu_ida", "--strategy", "random", "--runs", "0"], "--runs=0: must be at least 1"),
     (["percpu_ida", "--preemptions", "-1"], "--preemptions=-1: must be at least 0"),
     (["nosuch"], "unknown allocator"),

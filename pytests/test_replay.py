@@ -49,6 +49,7 @@ def test_the_recorded_replay_fails_the_same_way(recorded):
     (lambda a: [x for x in a if x not in ("--scenario", "steal_push")],
      "--scenario standard (recorded: steal_push)"),
     (lambda a: [*a, "--memory"], "--memory 1 (recorded: 0)"),
+    (lambda a: [*a, "--migrations", "2"], "--migrations 2 (recorded: 1)"),
     (lambda a: with_replay(a, re.sub(r"img[0-9a-f]+", "img0123456789ab",
                                      a[a.index("--replay") + 1])),
      "image build"),
@@ -73,12 +74,12 @@ def test_a_cut_or_edited_replay_is_refused(recorded, edit):
 def test_a_replay_that_does_not_fit_the_run_is_refused(recorded):
     argv = recorded[0]
     rec = replay.decode(argv[argv.index("--replay") + 1])
-    longer = replay.Recording(rec.scenario, rec.memory, rec.image, rec.choices + 3,
-                              rec.decisions)
+    longer = replay.Recording(rec.scenario, rec.memory, rec.migrations, rec.image,
+                              rec.choices + 3, rec.decisions)
     out = cli(*with_replay(argv, str(longer)))
     assert out.returncode == 2, out.stdout + out.stderr
     assert f"made {rec.choices} choices, the recorded run {rec.choices + 3}" in out.stderr
-    out_of_range = replay.Recording(rec.scenario, rec.memory, rec.image, rec.choices,
-                                    [999, *rec.decisions[1:]])
+    out_of_range = replay.Recording(rec.scenario, rec.memory, rec.migrations, rec.image,
+                                    rec.choices, [999, *rec.decisions[1:]])
     out = cli(*with_replay(argv, str(out_of_range)))
     assert out.returncode == 2 and "decision #0 is 999, but that choice had" in out.stderr

@@ -21,7 +21,7 @@ from torture.explore import CHILD
 SCENARIO_LINE = re.compile(r"^--- scenario (\S+) memory (\d)$")
 
 
-def run(argv: list[str], allocator: str, hang_timeout: float,
+def run(argv: list[str], allocator: str, hang_timeout: float, migrations: int = 1,
         emit: Callable[[str], None] = print) -> int:
     """Run `python -m torture ARGV` with the plan in a child; its exit status."""
     spec = images.lookup(allocator)
@@ -61,7 +61,7 @@ def run(argv: list[str], allocator: str, hang_timeout: float,
     if rc >= 0 and not hung:
         return rc
     fatal = [_symbolize(line, spec.name, image) for line in fatal]
-    emit(_failure(rc, hung, hang_timeout, fatal, allocator, scenario, memory,
+    emit(_failure(rc, hung, hang_timeout, fatal, allocator, scenario, memory, migrations,
                   symbols.build_id(image)))
     return 1
 
@@ -75,7 +75,7 @@ def _symbolize(line: str, name: str, image: Path) -> str:
 
 
 def _failure(rc: int, hung: bool, hang_timeout: float, fatal: list[str], allocator: str,
-             scenario: str, memory: bool, image: str) -> str:
+             scenario: str, memory: bool, migrations: int, image: str) -> str:
     how = signal.Signals(-rc).name if rc < 0 else f"exit {rc}"
     what = (f"hang: no progress for {hang_timeout:.0f} s in scenario {scenario}; "
             f"stopped with SIGABRT" if hung else
@@ -84,11 +84,12 @@ def _failure(rc: int, hung: bool, hang_timeout: float, fatal: list[str], allocat
                    if line.startswith("det-fatal: decisions")), "")
     decisions = [int(d) for d in listed.split(",") if d.strip().isdigit()]
     # a crash ends the run: the choices made are all there are
-    recorded = replay.Recording(scenario, memory, image, len(decisions),
+    recorded = replay.Recording(scenario, memory, migrations, image, len(decisions),
                                 shrink.trimmed(decisions))
     trace = [line for line in fatal if not line.startswith("det-fatal:")]
     lines = [f"FAILURE: {what}", "  C backtrace:"] + [f"    {f}" for f in trace or ["(none)"]]
     lines.append(f"replay: {images.rerun_prefix(allocator)}python -m torture explore {allocator} "
                  f"--scenario {scenario} {'--memory ' if memory else ''}"
+                 f"{'' if migrations == 1 else f'--migrations {migrations} '}"
                  f"--replay {recorded}")
     return "\n".join(lines)

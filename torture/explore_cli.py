@@ -23,8 +23,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "at every scheduling point a strategy picks what runs next.  A failure "
                     "prints the decision list that replays it, bit for bit.")
     p.add_argument("allocator", help="allocator image (`python -m torture list`)")
-    p.add_argument("--scenario", default="standard",
-                   help=f"one of {', '.join(det_suite.SCENARIOS)} (default: standard)")
+    p.add_argument("--scenario",
+                   help=f"one of {', '.join(det_suite.SCENARIOS)} (default: standard), for "
+                        "random, pct, exhaustive and --replay")
     p.add_argument("--strategy", choices=STRATEGIES, default="suite",
                    help="suite: every scenario under the default budget (default)")
     p.add_argument("--runs", type=int,
@@ -36,7 +37,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--replay", help="run once with a recorded replay, as a failure prints "
                                     "it (SCENARIO/memM/imgID/nCHOICES/crcCRC:DECISIONS)")
     p.add_argument("--memory", action="store_true",
-                   help="the allocator's plain loads and stores are scheduling points too")
+                   help="the allocator's plain loads and stores are scheduling points too "
+                        "(the suite sets it per budget)")
+    p.add_argument("--migrations", type=int, default=1,
+                   help="how many times a run may move a task to another vCPU (default 1)")
     p.add_argument("--shrink", action="store_true",
                    help="shrink a failure to the fewest preemptions before printing it")
     p.add_argument("--trace", action="store_true", help="print the last run's trace")
@@ -57,11 +61,17 @@ def _strategy(args: argparse.Namespace) -> explore.Strategy:
 
 
 def cmd(args: argparse.Namespace) -> int:
+    suite = args.strategy == "suite" and args.replay is None
+    if suite and (args.scenario is not None or args.memory):
+        raise InvalidArgument("--scenario and --memory choose one search (--strategy random, "
+                              "pct or exhaustive, or --replay); the suite runs every scenario "
+                              "with and without memory points")
+    args.scenario = args.scenario or "standard"
     if args.scenario not in det_suite.SCENARIOS:
         raise InvalidArgument(f"unknown scenario {args.scenario!r}: one of "
                               f"{', '.join(det_suite.SCENARIOS)}")
     for name, value, least in [("--runs", args.runs, 1), ("--preemptions", args.preemptions, 0),
-                               ("--depth", args.depth, 1)]:
+                               ("--depth", args.depth, 1), ("--migrations", args.migrations, 0)]:
         if value is not None and value < least:
             raise InvalidArgument(f"{name}={value}: must be at least {least}")
     if args.hang_timeout <= 0:
@@ -70,8 +80,9 @@ def cmd(args: argparse.Namespace) -> int:
         images.lookup(args.allocator)  # bad input is a one-line error here, not the child's
         if args.replay is not None:
             replay.decode(args.replay)
-        return explore_child.run(args.argv, args.allocator, args.hang_timeout)
-    if args.strategy == "suite" and args.replay is None:
+        return explore_child.run(args.argv, args.allocator, args.hang_timeout,
+                                 args.migrations)
+    if suite:
         plan = list(det_suite.suite(args.seed, args.allocator))
     else:
         plan = [(args.scenario, det_suite.SCENARIOS[args.scenario](),
@@ -83,13 +94,14 @@ def cmd(args: argparse.Namespace) -> int:
     recording = None
     if args.replay is not None:
         recording = replay.decode(args.replay)
-        recording.check(args.scenario, args.memory, image)
+        recording.check(args.scenario, args.memory, args.migrations, image)
     outcome = None
     incomplete: list[str] = []
     for name, scenario, budget in plan:
         print(f"--- scenario {name} memory {int(budget.memory)}", flush=True)
         outcome = explore.explore(args.allocator, scenario, budget.strategy,
-                                  trace=args.trace, memory=budget.memory)
+                                  trace=args.trace, memory=budget.memory,
+                                  migrations=args.migrations)
         if recording is not None:
             recording.check_run(outcome.choices, outcome.options)
         label = _label(budget)
@@ -112,11 +124,11 @@ def cmd(args: argparse.Namespace) -> int:
         print("\n".join(str(s) for s in outcome.trace))
     if outcome.failed:
         print(f"FAILURE: {outcome.message}")
-        recorded = replay.Recording(name, budget.memory, image, outcome.choices,
-                                    shrink.trimmed(outcome.decisions))
+        recorded = replay.Recording(name, budget.memory, args.migrations, image,
+                                    outcome.choices, shrink.trimmed(outcome.decisions))
         print(f"replay: {images.rerun_prefix(args.allocator)}python -m torture explore "
               f"{args.allocator} --scenario {name} {'--memory ' if budget.memory else ''}"
-              f"--replay {recorded}")
+              f"{_migrations(args.migrations)}--replay {recorded}")
     else:
         if len(plan) == 1:
             print(outcome.headline())
@@ -130,6 +142,10 @@ def cmd(args: argparse.Namespace) -> int:
         data["trace"] = [str(s) for s in outcome.trace]
         args.json.write_text(json.dumps(data, indent=1))
     return 1 if outcome.failed else INCOMPLETE_EXIT if incomplete else 0
+
+
+def _migrations(n: int) -> str:
+    return "" if n == 1 else f"--migrations {n} "
 
 
 def _label(budget: det_suite.Budget) -> str:

@@ -1,6 +1,7 @@
 """The text of a recorded replay (`--replay`): what it was recorded against,
-then the decisions.  `three_tasks/mem0/img3fa2c1d09b7e/n996/crc5d1e0a7c:0*20,1,0,2`
-replays a run of scenario three_tasks, without memory points, on the image
+then the decisions.  `three_tasks/mem0/mig1/img3fa2c1d09b7e/n996/crc5d1e0a7c:0*20,1,0,2`
+replays a run of scenario three_tasks, without memory points, with one
+migration allowed, on the image
 with that build id, which made 996 choices; the decisions are indices into
 each choice's options, runs of a value written V*N, trailing zeros dropped,
 and the CRC is theirs.  Replaying it anywhere else, or a list that was cut
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from torture.errors import InvalidArgument
 
-FINGERPRINT = re.compile(r"^(?P<scenario>[a-z_0-9]+)/mem(?P<memory>[01])/"
+FINGERPRINT = re.compile(r"^(?P<scenario>[a-z_0-9]+)/mem(?P<memory>[01])/mig(?P<mig>\d+)/"
                          r"img(?P<image>[0-9a-f]+)/n(?P<choices>\d+)/crc(?P<crc>[0-9a-f]{8})$")
 
 
@@ -24,19 +25,22 @@ FINGERPRINT = re.compile(r"^(?P<scenario>[a-z_0-9]+)/mem(?P<memory>[01])/"
 class Recording:
     scenario: str
     memory: bool
+    migrations: int  # the run's migration budget
     image: str  # the image's build id
     choices: int  # the choices the recorded run made
     decisions: list[int]
 
     def __str__(self) -> str:
-        return (f"{self.scenario}/mem{int(self.memory)}/img{self.image}/n{self.choices}/"
+        return (f"{self.scenario}/mem{int(self.memory)}/mig{self.migrations}/img{self.image}/"
+                f"n{self.choices}/"
                 f"crc{_crc(self.decisions)}:{encode(self.decisions)}")
 
-    def check(self, scenario: str, memory: bool, image: str) -> None:
+    def check(self, scenario: str, memory: bool, migrations: int, image: str) -> None:
         """Is this run the one recorded?  An error naming what differs."""
         differs = [f"{what} {have} (recorded: {want})" for what, have, want in [
             ("--scenario", scenario, self.scenario),
             ("--memory", int(memory), int(self.memory)),
+            ("--migrations", migrations, self.migrations),
             ("image build", image, self.image)] if str(have) != str(want)]
         if differs:
             raise InvalidArgument(f"--replay was recorded elsewhere: this run has "
@@ -76,7 +80,7 @@ def decode(text: str) -> Recording:
     found = FINGERPRINT.match(head.strip())
     if not sep or not found:
         raise InvalidArgument("--replay takes a recorded replay, as explore prints it: "
-                              "SCENARIO/memM/imgID/nCHOICES/crcCRC:DECISIONS")
+                              "SCENARIO/memM/migN/imgID/nCHOICES/crcCRC:DECISIONS")
     decisions: list[int] = []
     try:
         for item in filter(None, (x.strip() for x in body.split(","))):
@@ -92,5 +96,5 @@ def decode(text: str) -> Recording:
     if _crc(decisions) != found["crc"]:
         raise InvalidArgument(f"--replay's decisions are not the ones recorded (CRC "
                               f"{_crc(decisions)}, recorded {found['crc']}): cut or edited")
-    return Recording(found["scenario"], found["memory"] == "1", found["image"],
-                     int(found["choices"]), decisions)
+    return Recording(found["scenario"], found["memory"] == "1", int(found["mig"]),
+                     found["image"], int(found["choices"]), decisions)
