@@ -27,11 +27,11 @@ from torture.shrink import find_at_bound, shrink, signature
 mutant = sys.argv[1]
 _, scenario, budget, failure = det_suite.run_suite(mutant)
 want = signature(failure)
-small, bound = shrink(mutant, scenario, failure, memory=budget.memory)
+small, proven = shrink(mutant, scenario, failure, memory=budget.memory)
 again = explore(mutant, scenario, Replay(small.decisions), trace=False, memory=budget.memory)
 out = {"want": want, "shrunk": signature(small), "replayed": signature(again),
-       "found": failure.preemptions, "k": small.preemptions, "proven": bound.proven}
-if bound.proven:
+       "found": failure.preemptions, "k": small.preemptions, "proven": proven}
+if proven:
     at_k, _ = find_at_bound(mutant, scenario, want, small.preemptions, budget.memory)
     out["at_k"] = at_k.preemptions if at_k else None
     if small.preemptions:

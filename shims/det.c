@@ -129,6 +129,7 @@ static struct {
 	int crash_sig;
 	void *crash_addr;
 	unsigned long crash_ip;	/* the faulting instruction */
+	unsigned long crash_ret; /* the word on top of its stack, or 0 */
 	struct det_fiber *rescue;
 	bool (*rescue_wanted)(void);
 	uint64_t clock_ns;	/* virtual time, from 0 each run */
@@ -426,14 +427,6 @@ static bool list_decisions(void)
 
 /* ---- strategies ---- */
 
-static int dec_prio(const struct det_dec *d)
-{
-	if (d->kind == DK_IRQ)
-		return det.irqs[d->event].prio;
-	if (d->kind == DK_HOTPLUG)
-		return det.hp_prio;
-	return det.fibers[d->fiber].prio;
-}
 
 /*
  * Random and PCT place the rare decisions by time, not by how many options
@@ -543,11 +536,6 @@ static void timed_taken(const struct det_dec *d)
 		det.mig_at[d->fiber] = due_after(now);
 }
 
-static int pct_prio(int i)
-{
-	return dec_prio(&det.decs[i]);
-}
-
 /* Of two due decisions: an event first, then a due migration over a stay. */
 static bool prefer_due(const struct det_dec *d, const struct det_dec *than)
 {
@@ -594,12 +582,12 @@ static int timed_pick(bool pct)
 
 	for (int i = 0; i < det.nr_decs; i++) {
 		const struct det_dec *d = &det.decs[i];
-		long at = max(held_until(d), due_at(d));
+		long due = due_at(d), at = max(held_until(d), due);
 
 		if (at > now) {
 			if (at < soonest)
 				soonest = at, first = i;
-		} else if (!due_at(d)) {
+		} else if (!due) {
 			ordinary[n++] = i;
 		} else if (pick < 0 || prefer_due(d, &det.decs[pick])) {
 			pick = i;
@@ -615,10 +603,11 @@ static int timed_pick(bool pct)
 	}
 	if (!n)
 		return first;
-	if (pct) {
+	if (pct) {	/* ordinary decisions are a fiber's: its priority */
 		pick = ordinary[0];
 		for (int i = 1; i < n; i++)
-			if (pct_prio(ordinary[i]) > pct_prio(pick))
+			if (det.fibers[det.decs[ordinary[i]].fiber].prio >
+			    det.fibers[det.decs[pick].fiber].prio)
 				pick = ordinary[i];
 		return pick;
 	}
@@ -1158,15 +1147,26 @@ static void irq_exit_fiber(struct det_fiber *f)
 
 /*
  * Where the last fault was, for a verdict (after the handler, never in it):
- * an offset in the image, which Python names, or the library it was in (a
- * libc routine the allocator called, say).
+ * an offset in the image, which Python names (for a fault in a library
+ * routine the allocator called, memcpy say, its caller's), or the library.
  */
+static bool in_image(unsigned long ip)
+{
+	Dl_info info;
+
+	return ip && dladdr((void *)ip, &info) &&
+	       (unsigned long)info.dli_fbase == image_base();
+}
+
 static const char *fault_where(void)
 {
 	static char where[160];
 	unsigned long ip = det.crash_ip;
 	Dl_info info;
 
+	/* in a library routine called from the image: its caller */
+	if (!in_image(ip) && in_image(det.crash_ret))
+		ip = det.crash_ret;
 	if (!ip || !dladdr((void *)ip, &info))
 		return "ip unknown";
 	if ((unsigned long)info.dli_fbase == image_base())
@@ -1359,28 +1359,25 @@ static struct sigaction det_old_actions[ARRAY_SIZE(crash_signals)];
 static bool det_checking;	/* the end-of-run checks: see det_checks() */
 
 /*
- * The faulting instruction, from the signal's context (x86-64 only); in a
- * library routine without a frame of its own (memcpy), where it was
- * called from, if that is in the image.
+ * The faulting instruction and the word on top of the stack (a frameless
+ * library routine's return address), from the signal's context (x86-64
+ * only); fault_where() makes sense of them after the handler.  The stack
+ * is read only where it is known to be: a fiber's, or the thread's for the
+ * checks.
  */
-static unsigned long fault_ip(void *uc)
+static void fault_context(void *uc)
 {
 #if defined(__x86_64__) && defined(REG_RIP)
 	const greg_t *regs = ((ucontext_t *)uc)->uc_mcontext.gregs;
-	unsigned long ip = regs[REG_RIP], sp = regs[REG_RSP], ret;
-	Dl_info info;
+	unsigned long sp = regs[REG_RSP];
 
-	/* the stack is readable: a fiber's, or the thread's for the checks */
-	if (!det_checking && sp - shim_det_stack[0] >= shim_det_stack[1] - shim_det_stack[0])
-		return ip;
-	ret = *(const unsigned long *)sp;
-	if (dladdr((void *)ip, &info) && (unsigned long)info.dli_fbase != image_base() &&
-	    dladdr((void *)ret, &info) && (unsigned long)info.dli_fbase == image_base())
-		return ret;
-	return ip;
+	det.crash_ip = regs[REG_RIP];
+	det.crash_ret = det_checking ||
+		sp - shim_det_stack[0] < shim_det_stack[1] - shim_det_stack[0] ?
+		*(const unsigned long *)sp : 0;
 #else
 	(void)uc;
-	return 0;
+	det.crash_ip = det.crash_ret = 0;
 #endif
 }
 
@@ -1398,7 +1395,7 @@ static void crash_handler(int sig, siginfo_t *info, void *uc)
 	}
 	det.crash_sig = sig;
 	det.crash_addr = info->si_addr;
-	det.crash_ip = fault_ip(uc);
+	fault_context(uc);
 	shim_kernel_dead = 1;
 	longjmp(*(jmp_buf *)t->bug_jmp, 1);
 }

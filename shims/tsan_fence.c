@@ -54,7 +54,7 @@ struct fence_record {
 
 /* the records of the locations that hash here, the oldest first */
 struct fence_set {
-	int lock;
+	uintptr_t holder;	/* the task in an access here, or 0 */
 	struct fence_record way[SHADOW_WAYS];
 };
 
@@ -68,6 +68,7 @@ static __thread char *task_released;
 static __thread char *task_notes[NOTES];
 static __thread unsigned int task_nr_notes;
 static __thread char *task_read;	/* the record of what the access reads */
+static __thread char task_token;	/* its address names the task as a holder */
 
 /*
  * The emulation's own bookkeeping is not the code under test: TSan sees
@@ -167,8 +168,18 @@ NOT_TRACED void shim_fence_begin(const volatile void *p, int kinds)
 
 	if (kinds & 2)
 		shim_fence_acquire();	/* the loads it depends on: see above */
-	while (__atomic_exchange_n(&set->lock, 1, __ATOMIC_ACQUIRE))
+	for (;;) {
+		uintptr_t holder = 0;
+
+		if (__atomic_compare_exchange_n(&set->holder, &holder,
+						(uintptr_t)&task_token, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			break;
+		/* ours: an access of ours faulted and the engine went on */
+		if (holder == (uintptr_t)&task_token)
+			break;
 		__builtin_ia32_pause();
+	}
 	if (kinds & 1)
 		task_read = shadow_lookup(set, p);
 	if ((kinds & 2) && (task_released || kinds == 2))
@@ -189,7 +200,7 @@ NOT_TRACED void shim_fence_end(const volatile void *p, int kinds, int acquire)
 	struct fence_set *set = shadow_set(p);
 	char *obj = task_read;
 
-	__atomic_store_n(&set->lock, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&set->holder, 0, __ATOMIC_RELEASE);
 	if (!(kinds & 1) || !obj)
 		return;
 	if (acquire)

@@ -88,8 +88,5 @@ def _failure(rc: int, hung: bool, hang_timeout: float, fatal: list[str], allocat
                                 shrink.trimmed(decisions))
     trace = [line for line in fatal if not line.startswith("det-fatal:")]
     lines = [f"FAILURE: {what}", "  C backtrace:"] + [f"    {f}" for f in trace or ["(none)"]]
-    lines.append(f"replay: {images.rerun_prefix(allocator)}python -m torture explore {allocator} "
-                 f"--scenario {scenario} {'--memory ' if memory else ''}"
-                 f"{'' if migrations == 1 else f'--migrations {migrations} '}"
-                 f"--replay {recorded}")
+    lines.append(f"replay: {recorded.command(allocator)}")
     return "\n".join(lines)

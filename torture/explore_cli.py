@@ -114,9 +114,9 @@ def cmd(args: argparse.Namespace) -> int:
             incomplete.append(f"{name} {label}")
     assert outcome is not None
     if outcome.failed and args.shrink:
-        outcome, bound = shrink.shrink(args.allocator, scenario, outcome,
-                                       memory=budget.memory)
-        fewest = ("the fewest: every smaller bound searched to the end" if bound.proven
+        outcome, proven = shrink.shrink(args.allocator, scenario, outcome,
+                                        memory=budget.memory)
+        fewest = ("the fewest: every smaller bound searched to the end" if proven
                   else "a smaller bound was not searched to the end")
         print(f"shrunk to {outcome.preemptions} preemptions ({fewest}), "
               f"{len(outcome.decisions)} decisions")
@@ -126,9 +126,7 @@ def cmd(args: argparse.Namespace) -> int:
         print(f"FAILURE: {outcome.message}")
         recorded = replay.Recording(name, budget.memory, args.migrations, image,
                                     outcome.choices, shrink.trimmed(outcome.decisions))
-        print(f"replay: {images.rerun_prefix(args.allocator)}python -m torture explore "
-              f"{args.allocator} --scenario {name} {'--memory ' if budget.memory else ''}"
-              f"{_migrations(args.migrations)}--replay {recorded}")
+        print(f"replay: {recorded.command(args.allocator)}")
     else:
         if len(plan) == 1:
             print(outcome.headline())
@@ -142,10 +140,6 @@ def cmd(args: argparse.Namespace) -> int:
         data["trace"] = [str(s) for s in outcome.trace]
         args.json.write_text(json.dumps(data, indent=1))
     return 1 if outcome.failed else INCOMPLETE_EXIT if incomplete else 0
-
-
-def _migrations(n: int) -> str:
-    return "" if n == 1 else f"--migrations {n} "
 
 
 def _label(budget: det_suite.Budget) -> str:

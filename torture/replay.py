@@ -15,6 +15,7 @@ import re
 import zlib
 from dataclasses import dataclass
 
+from torture import images
 from torture.errors import InvalidArgument
 
 FINGERPRINT = re.compile(r"^(?P<scenario>[a-z_0-9]+)/mem(?P<memory>[01])/mig(?P<mig>\d+)/"
@@ -34,6 +35,13 @@ class Recording:
         return (f"{self.scenario}/mem{int(self.memory)}/mig{self.migrations}/img{self.image}/"
                 f"n{self.choices}/"
                 f"crc{_crc(self.decisions)}:{encode(self.decisions)}")
+
+    def command(self, allocator: str) -> str:
+        """The command line that replays it, with the variables of a drop-in."""
+        return (f"{images.rerun_prefix(allocator)}python -m torture explore {allocator} "
+                f"--scenario {self.scenario} {'--memory ' if self.memory else ''}"
+                f"{'' if self.migrations == 1 else f'--migrations {self.migrations} '}"
+                f"--replay {self}")
 
     def check(self, scenario: str, memory: bool, migrations: int, image: str) -> None:
         """Is this run the one recorded?  An error naming what differs."""

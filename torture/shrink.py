@@ -7,7 +7,6 @@ search; Hypothesis shrinks its own finds."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from torture.explore import Exhaustive, Outcome, Replay, explore
 from torture.scenario import Scenario
@@ -27,14 +26,6 @@ def signature(o: Outcome) -> str:
     function and the file stay.  Two runs with one signature hit one bug."""
     first = o.message.splitlines()[0] if o.message else ""
     return f"{o.verdict}: " + re.sub(r"0x[0-9a-f]+|\d+", "#", first)
-
-
-@dataclass
-class Bound:
-    """What the searches below a shrunk failure's preemptions proved."""
-
-    preemptions: int
-    proven: bool  # every smaller bound was searched to the end without it
 
 
 def find_at_bound(allocator: str, scenario: Scenario, want: str, bound: int,
@@ -58,28 +49,30 @@ def find_at_bound(allocator: str, scenario: Scenario, want: str, bound: int,
 
 
 def fewest_preemptions(allocator: str, scenario: Scenario, failure: Outcome,
-                       memory: bool = False, cap: int = 200_000) -> tuple[Outcome, Bound]:
-    """The run with the fewest preemptions that fails as @failure does:
-    bounds 0, 1, 2, ... searched in turn, each up to @cap runs.  Once a bound
-    is not covered the larger ones (bigger still) are not tried."""
+                       memory: bool = False, cap: int = 200_000) -> tuple[Outcome, bool]:
+    """The run with the fewest preemptions that fails as @failure does, and
+    whether that is proven (every smaller bound searched to the end without
+    it): bounds 0, 1, 2, ... searched in turn, each up to @cap runs.  Once a
+    bound is not covered the larger ones (bigger still) are not tried."""
     want = signature(failure)
     for bound in range(failure.preemptions):
         found, covered = find_at_bound(allocator, scenario, want, bound, memory, cap)
         if found is not None:
-            return found, Bound(found.preemptions, True)
+            return found, True
         if not covered:
-            return failure, Bound(failure.preemptions, False)
-    return failure, Bound(failure.preemptions, True)
+            return failure, False
+    return failure, True
 
 
 def shrink(allocator: str, scenario: Scenario, failure: Outcome, memory: bool = False,
-           budget: int = 2000, cap: int = 200_000) -> tuple[Outcome, Bound]:
+           budget: int = 2000, cap: int = 200_000) -> tuple[Outcome, bool]:
     """The smallest run with @failure's signature: the fewest preemptions
     (fewest_preemptions()), then ddmin-style zeroing of chunks of the
     decisions and lowering of single ones, at most @budget replays, never
-    more preemptions.  The result's decisions are trimmed and replay it."""
+    more preemptions.  The result's decisions are trimmed and replay it; with
+    it, whether its preemptions are proven the fewest."""
     want = signature(failure)
-    best, bound = fewest_preemptions(allocator, scenario, failure, memory, cap)
+    best, proven = fewest_preemptions(allocator, scenario, failure, memory, cap)
     tries = 0
 
     def better(ds: list[int]) -> bool:
@@ -108,7 +101,7 @@ def shrink(allocator: str, scenario: Scenario, failure: Outcome, memory: bool = 
                 ds, progress = ds[:i] + [ds[i] - 1] + ds[i + 1:], True
     final = explore(allocator, scenario, Replay(trimmed(best.decisions)), memory=memory)
     final.decisions = trimmed(final.decisions)
-    return final, bound
+    return final, proven
 
 
 def _size(o: Outcome) -> tuple[int, int, int]:
@@ -126,10 +119,11 @@ def hypothesis_shrink(allocator: str, scenario: Scenario, failure: Outcome,
     from hypothesis.errors import NoSuchExample
 
     bounds = trimmed(failure.decisions)
+    want = signature(failure)
 
     def fails(ds: tuple[int, ...]) -> bool:
         o = explore(allocator, scenario, Replay(list(ds)), trace=False, memory=memory)
-        return signature(o) == signature(failure)
+        return signature(o) == want
 
     try:
         found = find(st.tuples(*[st.integers(0, b) for b in bounds]), fails,

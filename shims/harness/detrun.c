@@ -769,12 +769,24 @@ static long next_prefix(uint16_t *prefix, long nr_choices, int bound)
  * run's (a capped depth-first search varies only the tail).
  */
 #define SCHEDULE_SET	(1 << 18)
+#define SCHEDULES_NOTED	64	/* slots a search cleans one by one */
 
 static struct {
 	uint64_t hashes[SCHEDULE_SET];
+	long used[SCHEDULES_NOTED];	/* the first slots filled */
 	uint16_t first[DET_MAX_CHOICES];
 	long nr_first;
 } cov;
+
+/* Empty the set: a replay (one slot) must not pay for a 2 MB memset. */
+static void cover_reset(long filled)
+{
+	if (filled > SCHEDULES_NOTED)
+		memset(cov.hashes, 0, sizeof(cov.hashes));
+	else
+		for (long i = 0; i < filled; i++)
+			cov.hashes[cov.used[i]] = 0;
+}
 
 static uint64_t schedule_hash(long n)
 {
@@ -798,7 +810,6 @@ static void cover_run(struct hk_det_result *res)
 		memcpy(cov.first, det_chosen, n * sizeof(cov.first[0]));
 		cov.nr_first = n;
 		res->varied_from = -1;
-		memset(cov.hashes, 0, sizeof(cov.hashes));
 	}
 	for (i = 0; i < min(n, cov.nr_first); i++)
 		if (det_chosen[i] != cov.first[i])
@@ -811,6 +822,8 @@ static void cover_run(struct hk_det_result *res)
 			return;
 	if (res->distinct < SCHEDULE_SET / 2) {
 		cov.hashes[i] = h;
+		if (res->distinct < SCHEDULES_NOTED)
+			cov.used[res->distinct] = i;
 		res->distinct++;
 	} else {
 		res->distinct_capped = 1;
@@ -868,23 +881,21 @@ static void explore_runs(const struct hk_det_config *cfg,
 		res->runs++;
 		res->total_steps += res->o.steps;
 		cover_run(res);
+		/* the next run's prefix: also where a later search resumes */
+		if (cfg->kind == DX_EXHAUSTIVE)
+			s.nr_decisions = res->resume =
+				next_prefix(prefix, res->o.nr_choices,
+					    cfg->preemption_bound);
 		if (res->o.verdict != DV_PASS && res->o.verdict != DV_EXHAUSTED) {
 			res->failing_run = run;
-			/* where a search for another failure would go on */
-			if (cfg->kind == DX_EXHAUSTIVE)
-				res->resume = next_prefix(prefix, res->o.nr_choices,
-							  cfg->preemption_bound);
 			return;
 		}
-		if (cfg->kind == DX_EXHAUSTIVE) {
-			s.nr_decisions = next_prefix(prefix, res->o.nr_choices,
-						     cfg->preemption_bound);
-			res->resume = s.nr_decisions;
-			if (s.nr_decisions < 0)
-				res->exhausted = !res->horizon;
+		if (cfg->kind == DX_EXHAUSTIVE && s.nr_decisions < 0) {
+			res->exhausted = !res->horizon;
+			return;
 		}
 		/* every tag held by waiters: no bug, but this kernel is done */
-		if (res->o.verdict == DV_EXHAUSTED || res->exhausted)
+		if (res->o.verdict == DV_EXHAUSTED)
 			return;
 	}
 }
@@ -927,6 +938,7 @@ SHIM_EXPORT int hk_det_explore(const struct hk_det_scenario *sc,
 	shim_fault_snapshot();
 	hk_fault_suspend(1);
 	explore_runs(cfg, res, &s);
+	cover_reset(res->distinct);
 	hk_fault_suspend(0);
 	return 0;
 }
