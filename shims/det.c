@@ -62,6 +62,11 @@ struct det_fiber {
 	int refused;		/* FK_HOTPLUG: a callback says no (a decision) */
 	long relax_since;
 	long last_step;
+	/* the reducing search: who it is in every run, and its step */
+	uint64_t ident;
+	int pt_kind;		/* the point it stopped at, -1: it blocked */
+	const volatile void *pt_obj;
+	bool opaque;		/* in code no footprint covers (det_opaque()) */
 	struct task_struct *task;
 	struct task_struct *cur;	/* shim_current while switched out */
 	const volatile int *spin_word;
@@ -130,11 +135,14 @@ static struct {
 	void *crash_addr;
 	unsigned long crash_ip;	/* the faulting instruction */
 	unsigned long crash_ret; /* the word on top of its stack, or 0 */
+	unsigned long crash_caller; /* its frame's return address, or 0 */
 	struct det_fiber *rescue;
 	bool (*rescue_wanted)(void);
 	uint64_t clock_ns;	/* virtual time, from 0 each run */
 	int spurious;		/* sleepers woken without cause, at most, per run */
 	int nr_spurious;
+	int hook_point;		/* the point the running step ends at, or -1 */
+	long last_choice;	/* the choice just made, -1: a single option */
 } det;
 
 uint64_t shim_det_clock_ns(void)
@@ -718,6 +726,103 @@ static int script_pick(void)
 	return 0;
 }
 
+/* ---- the reducing search's view of a run (det_por.c) ---- */
+
+/* The same delivery of the same irq event, or hotplug event, in every run. */
+static uint64_t irq_ident(int event)
+{
+	return (uint64_t)FK_IRQ << 40 | (uint64_t)event << 16 | det.irqs[event].count;
+}
+
+static uint64_t hotplug_ident(int event)
+{
+	return (uint64_t)FK_HOTPLUG << 40 | (uint64_t)event << 8;
+}
+
+/*
+ * A step that changes what the machine may do next, or runs where no
+ * footprint reaches: it is ordered with every other step.
+ */
+static bool step_writes_machine(const struct det_fiber *f,
+				const struct det_dec *d, int was, bool preempts)
+{
+	return d->kind != DK_RUN || preempts || was == FS_RELAX ||
+	       f->kind != FK_TASK || f == det.rescue || f->opaque ||
+	       f->pt_kind == SP_WAKE || f->pt_kind == SP_SCHEDULE ||
+	       f->pt_kind == SP_WAIT || f->pt_kind == SP_RELAX;
+}
+
+/*
+ * @f runs after decision @d; @was: its state before, or -1 (a new fiber);
+ * @preempts: the decision took a vCPU from a task.  Given a free vCPU, a
+ * task's step writes only that vCPU's state, as does leaving it at the end.
+ */
+static void begin_step(struct det_fiber *f, const struct det_dec *d, int was,
+		       bool preempts)
+{
+	if (!det.s->reduce)
+		return;
+	por_step_begin(f->ident, det.last_choice,
+		       step_writes_machine(f, d, was, preempts));
+	if (d->cpu >= 0)
+		shim_det_note(&shim_vcpus[d->cpu], sizeof(long), true);
+	/* what the point stood before: its operation is this step's */
+	if (f->pt_obj)
+		shim_det_note(f->pt_obj, sizeof(long), f->pt_kind != SP_READ);
+}
+
+static void end_step(struct det_fiber *f, bool exiting)
+{
+	bool global = det.hook_point == SP_RELAX ||
+		      (det.hook_point < 0 && !exiting);
+
+	if (det.s->reduce) {
+		if (exiting && f->kind == FK_TASK)
+			shim_det_note(&shim_vcpus[f->task->cpu], sizeof(long), true);
+		por_step_end(global);
+	}
+	det.hook_point = -1;
+}
+
+/* Whose step each option of choice @n would start. */
+static void note_choice(long n)
+{
+	uint64_t procs[DET_MAX_DECS];
+
+	for (int k = 0; k < det.nr_decs; k++) {
+		const struct det_dec *d = &det.decs[k];
+
+		switch (d->kind) {
+		case DK_IRQ:
+			procs[k] = irq_ident(d->event);
+			break;
+		case DK_HOTPLUG:
+			procs[k] = hotplug_ident(d->event);
+			break;
+		default:
+			procs[k] = det.fibers[d->fiber].ident;
+		}
+	}
+	por_choice(n, procs, det.nr_decs);
+	det.last_choice = n;
+}
+
+/**
+ * det_opaque() - the running fiber enters or leaves code without footprints
+ * @on: entering
+ *
+ * Code the instrumented copy does not cover (a driver built once, calling
+ * the allocator's plain copy): its steps are ordered with every other step.
+ */
+void det_opaque(bool on)
+{
+	if (!det.cur)
+		return;
+	det.cur->opaque = on;
+	if (on)
+		shim_det_note_machine();
+}
+
 static int choose(bool cur_enabled)
 {
 	const struct det_strategy *s = det.s;
@@ -726,6 +831,7 @@ static int choose(bool cur_enabled)
 
 	if (s->kind == DET_SCRIPT && script_step())
 		idx = script_pick();
+	det.last_choice = -1;
 	if (det.nr_decs <= 1)
 		return 0;
 	switch (s->kind) {
@@ -739,6 +845,9 @@ static int choose(bool cur_enabled)
 		timed_taken(&det.decs[idx]);
 		break;
 	}
+	det.last_choice = -1;
+	if (s->reduce)
+		note_choice(n);
 	if (n < DET_MAX_CHOICES) {
 		det_chosen[n] = idx;
 		det_options[n] = det.nr_decs;
@@ -773,6 +882,9 @@ static struct det_fiber *new_fiber(int kind, struct task_struct *t, int prio)
 	f->cur = t;
 	f->prio = prio;
 	f->last_step = 0;
+	f->pt_kind = -1;
+	f->pt_obj = NULL;
+	f->opaque = false;
 	t->det_fiber = f;
 	if (shim_fiber_make(&f->ctx, DET_STACK_SIZE, fiber_body, f))
 		det_fail(DV_SETUP, "no memory for a fiber stack");
@@ -847,6 +959,7 @@ static struct det_fiber *apply(const struct det_dec *d)
 		f->event = d->event;
 		f->fn = e->fn;
 		f->arg = e->arg;
+		f->ident = irq_ident(d->event);
 		e->count--;
 		det.irq_on[e->cpu] = f;
 		v->idle.cpu = e->cpu;
@@ -862,6 +975,7 @@ static struct det_fiber *apply(const struct det_dec *d)
 		f->cpu = det.hp_cpu[d->event];
 		f->up = det.hp_up[d->event];
 		f->refused = d->fiber;
+		f->ident = hotplug_ident(d->event);
 		det.next_hp++;
 		det.hp_active = true;
 		break;
@@ -877,6 +991,18 @@ static struct det_fiber *apply(const struct det_dec *d)
 		break;
 	}
 	f->state = FS_RUNNING;
+	return f;
+}
+
+/* Carry decision @d out; its fiber's next step begins. */
+static struct det_fiber *start(const struct det_dec *d)
+{
+	int was = d->kind == DK_RUN || d->kind == DK_WAKE ?
+		  det.fibers[d->fiber].state : -1;
+	bool preempts = d->cpu >= 0 && shim_vcpus[d->cpu].token;
+	struct det_fiber *f = apply(d);
+
+	begin_step(f, d, was, preempts);
 	return f;
 }
 
@@ -897,6 +1023,7 @@ static void schedule_next(struct det_fiber *f, bool exiting)
 	int idx;
 
 	f->cur = shim_current;
+	end_step(f, exiting);
 	cur_enabled = list_decisions();
 	if (!det.nr_decs) {
 		bool all_done = true;
@@ -922,7 +1049,7 @@ static void schedule_next(struct det_fiber *f, bool exiting)
 		end_run(exiting);
 	}
 	idx = choose(cur_enabled);
-	next = apply(&det.decs[idx]);
+	next = start(&det.decs[idx]);
 	if (next == f)
 		return;
 	switch_to(next);
@@ -1077,6 +1204,9 @@ static noinline void det_hook(enum shim_point point,
 	} else {
 		f->state = FS_READY;
 	}
+	f->pt_kind = point;
+	f->pt_obj = obj;
+	det.hook_point = point;
 	schedule_next(f, false);
 }
 
@@ -1088,6 +1218,8 @@ static void wait_for_vcpu(int state, int want_cpu, int home)
 	struct det_fiber *f = det.cur;
 
 	f->state = state;
+	f->pt_kind = -1;
+	f->pt_obj = NULL;
 	f->want_cpu = want_cpu;
 	f->enter = want_cpu < 0;	/* an exact vCPU is taken by the caller */
 	f->home = home;
@@ -1167,6 +1299,9 @@ static const char *fault_where(void)
 	/* in a library routine called from the image: its caller */
 	if (!in_image(ip) && in_image(det.crash_ret))
 		ip = det.crash_ret;
+	/* in a helper (memtrace.c's access hooks, say): its caller */
+	else if (in_image(ip) && in_helper(ip) && in_image(det.crash_caller))
+		ip = det.crash_caller;
 	if (!ip || !dladdr((void *)ip, &info))
 		return "ip unknown";
 	if ((unsigned long)info.dli_fbase == image_base())
@@ -1372,12 +1507,19 @@ static void fault_context(void *uc)
 	unsigned long sp = regs[REG_RSP];
 
 	det.crash_ip = regs[REG_RIP];
+	unsigned long fp = regs[REG_RBP];
+
+	det.crash_ip = regs[REG_RIP];
 	det.crash_ret = det_checking ||
 		sp - shim_det_stack[0] < shim_det_stack[1] - shim_det_stack[0] ?
 		*(const unsigned long *)sp : 0;
+	/* frames are kept (-fno-omit-frame-pointer): the caller's address */
+	det.crash_caller = !det_checking &&
+		fp - shim_det_stack[0] < shim_det_stack[1] - shim_det_stack[0] - 8 ?
+		((const unsigned long *)fp)[1] : 0;
 #else
 	(void)uc;
-	det.crash_ip = det.crash_ret = 0;
+	det.crash_ip = det.crash_ret = det.crash_caller = 0;
 #endif
 }
 
@@ -1447,6 +1589,10 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 		f->enter = true;
 		f->task->det_fiber = f;
 		f->last_step = 0;
+		f->ident = (uint64_t)FK_TASK << 40 | f->id;
+		f->pt_kind = -1;
+		f->pt_obj = NULL;
+		f->opaque = false;
 		if (shim_fiber_make(&f->ctx, DET_STACK_SIZE, fiber_body, f)) {
 			out->verdict = DV_SETUP;
 			snprintf(out->msg, sizeof(out->msg), "no memory for fibers");
@@ -1466,6 +1612,9 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 	det.crash_sig = 0;
 	catch_crashes(old_actions, true);
 	shim_det_memory = s->memory;
+	shim_det_traced = s->memory || s->reduce;
+	det.hook_point = -1;
+	por_run_start(s->reduce);
 	shim_det_active = 1;
 	__atomic_store_n(&shim_sched_hook, det_hook, __ATOMIC_RELEASE);
 
@@ -1473,7 +1622,7 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 	det.cur = NULL;
 	list_decisions();
 	if (det.nr_decs) {
-		struct det_fiber *next = apply(&det.decs[choose(false)]);
+		struct det_fiber *next = start(&det.decs[choose(false)]);
 
 		switch_to(next);
 		shim_fiber_switch(&det.main, &next->ctx, false);
@@ -1488,6 +1637,7 @@ void det_run(const struct det_strategy *s, struct det_outcome *out)
 	__atomic_store_n(&shim_sched_hook, saved_hook, __ATOMIC_RELEASE);
 	shim_det_active = 0;
 	shim_det_memory = 0;
+	shim_det_traced = 0;
 	catch_crashes(old_actions, false);
 	det.cur = NULL;
 	shim_current = saved;

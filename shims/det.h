@@ -79,6 +79,8 @@ struct det_strategy {
 	int migrations;		/* per run: tasks moved to another vCPU */
 	int trace;
 	int memory;		/* plain loads and stores are points too */
+	int reduce;		/* DET_REPLAY in a search: prune states already
+				 * explored (det_por.c) past the replayed prefix */
 };
 
 struct det_trace_ent {
@@ -118,6 +120,19 @@ void det_fail(int verdict, const char *fmt, ...)
 void det_trace_event(int kind, unsigned long obj, long value);
 int det_checks(bool on);
 void *det_crash_address(const char **where);
+
+/* det_por.c: bounded partial-order reduction for the exhaustive search */
+void por_run_start(bool on);
+void por_choice(long n, const uint64_t *procs, int nr);
+void por_step_begin(uint64_t proc, long choice, bool global);
+void por_step_end(bool global);
+int por_search_start(int bound);
+void por_search_end(void);
+long por_next_prefix(uint16_t *prefix, long nr_choices, long replayed);
+const uint16_t *por_encode(long next, long *len);
+long por_decode(const uint16_t *buf, long n, uint16_t *prefix);
+void por_objects_restart(void);
+void det_opaque(bool on);
 
 /* What the last run chose, and how many options each choice had. */
 extern uint16_t det_chosen[DET_MAX_CHOICES] SHIM_HIDDEN;

@@ -87,6 +87,8 @@ bool should_fail(struct fault_attr *attr, ssize_t size)
 		return false;
 	if (atomic_read(&attr->times) == 0)
 		return false;
+	/* the attribute's counters are one state for every caller */
+	shim_det_note_machine();
 	if (atomic_read(&attr->space) > size) {
 		atomic_sub(size, &attr->space);
 		return false;

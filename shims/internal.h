@@ -134,6 +134,12 @@ void shim_fiber_started(void *fake);
 /* det.c: what the runtime asks of the deterministic engine while it runs */
 extern int shim_det_active SHIM_HIDDEN;
 extern int shim_det_memory SHIM_HIDDEN;	/* memtrace.c */
+/* the engine runs the instrumented copy of the allocator (memtrace.c) */
+extern int shim_det_traced SHIM_HIDDEN;
+/* det_por.c: what a step touches, where the instrumented copy cannot see */
+void shim_det_note(const volatile void *addr, size_t size, bool write);
+void shim_det_note_machine(void);
+void por_object(const void *p, size_t size);
 extern uintptr_t shim_det_stack[2] SHIM_HIDDEN;	/* det.c: the running fiber's */
 int shim_det_vcpu_lock(struct vcpu *v);
 void shim_det_vcpu_unlock(struct vcpu *v);

@@ -48,6 +48,8 @@ static void track(struct obj_hdr *h, enum obj_kind kind, void *ptr,
 	h->site = site;
 	h->kind = kind;
 	h->magic = OBJ_MAGIC;
+	if (kind != OBJ_PERCPU)	/* per-cpu areas come back where they were */
+		por_object(ptr, size);
 	pthread_mutex_lock(&mem_lock);
 	list_add_tail(&h->node, &live_objs);
 	live_count[kind]++;
@@ -57,6 +59,7 @@ static void track(struct obj_hdr *h, enum obj_kind kind, void *ptr,
 
 static void untrack(struct obj_hdr *h)
 {
+	por_object(h->ptr, 0);
 	pthread_mutex_lock(&mem_lock);
 	list_del(&h->node);
 	live_count[h->kind]--;

@@ -21,6 +21,7 @@
 #include "internal.h"
 
 int shim_det_memory;
+int shim_det_traced;
 
 
 /*
@@ -46,30 +47,45 @@ static inline bool private_access(const volatile void *addr)
 	       a == (uintptr_t)&shim_kernel_dead;
 }
 
-static inline void access_point(enum shim_point point, const volatile void *addr)
+/*
+ * A point when memory points are on; for the reducing search, always a note
+ * of what the running step touched (det_por.c).
+ */
+static inline void access_point(enum shim_point point, const volatile void *addr,
+				size_t size)
 {
-	if (shim_det_memory && !private_access(addr))
+	if (!shim_det_traced || private_access(addr))
+		return;
+	if (shim_det_memory)
 		shim_sched_point(point, addr);
+	shim_det_note(addr, size, point == SP_WRITE);
+}
+
+/* a read-modify-write: its primitive was the point, the store is noted */
+static inline void rmw_note(const volatile void *addr, size_t size)
+{
+	if (shim_det_traced && !private_access(addr))
+		shim_det_note(addr, size, true);
 }
 
 /* the det copy's memcpy, memmove and memset, renamed to these by objcopy */
 void *shim_det_memcpy(void *dst, const void *src, size_t n)
 {
-	access_point(SP_READ, src);
-	access_point(SP_WRITE, dst);
+	access_point(SP_READ, src, n);
+	access_point(SP_WRITE, dst, n);
 	return memcpy(dst, src, n);
 }
 
 void *shim_det_memmove(void *dst, const void *src, size_t n)
 {
-	access_point(SP_READ, src);
-	access_point(SP_WRITE, dst);
+	access_point(SP_READ, src, n);
+	access_point(SP_WRITE, dst, n);
 	return memmove(dst, src, n);
 }
 
 void *shim_det_memset(void *dst, int c, size_t n)
 {
-	access_point(SP_WRITE, dst);
+	access_point(SP_WRITE, dst, n);
 	return memset(dst, c, n);
 }
 
@@ -80,14 +96,14 @@ void __tsan_init(void)
 }
 
 #define ACCESS(n)							\
-void __tsan_read##n(void *addr) { access_point(SP_READ, addr); }	\
-void __tsan_write##n(void *addr) { access_point(SP_WRITE, addr); }	\
-void __tsan_unaligned_read##n(void *addr) { access_point(SP_READ, addr); } \
-void __tsan_unaligned_write##n(void *addr) { access_point(SP_WRITE, addr); } \
-void __tsan_volatile_read##n(void *addr) { access_point(SP_READ, addr); } \
-void __tsan_volatile_write##n(void *addr) { access_point(SP_WRITE, addr); } \
-void __tsan_unaligned_volatile_read##n(void *addr) { access_point(SP_READ, addr); } \
-void __tsan_unaligned_volatile_write##n(void *addr) { access_point(SP_WRITE, addr); }
+void __tsan_read##n(void *addr) { access_point(SP_READ, addr, n); }	\
+void __tsan_write##n(void *addr) { access_point(SP_WRITE, addr, n); }	\
+void __tsan_unaligned_read##n(void *addr) { access_point(SP_READ, addr, n); } \
+void __tsan_unaligned_write##n(void *addr) { access_point(SP_WRITE, addr, n); } \
+void __tsan_volatile_read##n(void *addr) { access_point(SP_READ, addr, n); } \
+void __tsan_volatile_write##n(void *addr) { access_point(SP_WRITE, addr, n); } \
+void __tsan_unaligned_volatile_read##n(void *addr) { access_point(SP_READ, addr, n); } \
+void __tsan_unaligned_volatile_write##n(void *addr) { access_point(SP_WRITE, addr, n); }
 ACCESS(1)
 ACCESS(2)
 ACCESS(4)
@@ -96,12 +112,12 @@ ACCESS(16)
 
 void __tsan_read_range(void *addr, unsigned long size)
 {
-	access_point(SP_READ, addr);
+	access_point(SP_READ, addr, size);
 }
 
 void __tsan_write_range(void *addr, unsigned long size)
 {
-	access_point(SP_WRITE, addr);
+	access_point(SP_WRITE, addr, size);
 }
 
 void __tsan_func_entry(void *pc)
@@ -115,32 +131,32 @@ void __tsan_func_exit(void)
 #define MO __ATOMIC_SEQ_CST
 #define ATOMICS(bits, type)						\
 type __tsan_atomic##bits##_load(const volatile type *a, int mo)	\
-{ access_point(SP_READ, a); return __atomic_load_n(a, MO); }		\
+{ access_point(SP_READ, a, bits / 8); return __atomic_load_n(a, MO); }		\
 void __tsan_atomic##bits##_store(volatile type *a, type v, int mo)	\
-{ access_point(SP_WRITE, a); __atomic_store_n(a, v, MO); }		\
+{ access_point(SP_WRITE, a, bits / 8); __atomic_store_n(a, v, MO); }		\
 type __tsan_atomic##bits##_exchange(volatile type *a, type v, int mo)	\
-{ return __atomic_exchange_n(a, v, MO); }				\
+{ rmw_note(a, bits / 8); return __atomic_exchange_n(a, v, MO); }				\
 type __tsan_atomic##bits##_fetch_add(volatile type *a, type v, int mo)	\
-{ return __atomic_fetch_add(a, v, MO); }				\
+{ rmw_note(a, bits / 8); return __atomic_fetch_add(a, v, MO); }				\
 type __tsan_atomic##bits##_fetch_sub(volatile type *a, type v, int mo)	\
-{ return __atomic_fetch_sub(a, v, MO); }				\
+{ rmw_note(a, bits / 8); return __atomic_fetch_sub(a, v, MO); }				\
 type __tsan_atomic##bits##_fetch_and(volatile type *a, type v, int mo)	\
-{ return __atomic_fetch_and(a, v, MO); }				\
+{ rmw_note(a, bits / 8); return __atomic_fetch_and(a, v, MO); }				\
 type __tsan_atomic##bits##_fetch_or(volatile type *a, type v, int mo)	\
-{ return __atomic_fetch_or(a, v, MO); }				\
+{ rmw_note(a, bits / 8); return __atomic_fetch_or(a, v, MO); }				\
 type __tsan_atomic##bits##_fetch_xor(volatile type *a, type v, int mo)	\
-{ return __atomic_fetch_xor(a, v, MO); }				\
+{ rmw_note(a, bits / 8); return __atomic_fetch_xor(a, v, MO); }				\
 type __tsan_atomic##bits##_fetch_nand(volatile type *a, type v, int mo) \
-{ return __atomic_fetch_nand(a, v, MO); }				\
+{ rmw_note(a, bits / 8); return __atomic_fetch_nand(a, v, MO); }				\
 int __tsan_atomic##bits##_compare_exchange_strong(volatile type *a,	\
 		type *c, type v, int mo, int fmo)			\
-{ return __atomic_compare_exchange_n(a, c, v, false, MO, MO); }		\
+{ rmw_note(a, bits / 8); return __atomic_compare_exchange_n(a, c, v, false, MO, MO); }		\
 int __tsan_atomic##bits##_compare_exchange_weak(volatile type *a,	\
 		type *c, type v, int mo, int fmo)			\
-{ return __atomic_compare_exchange_n(a, c, v, false, MO, MO); }		\
+{ rmw_note(a, bits / 8); return __atomic_compare_exchange_n(a, c, v, false, MO, MO); }		\
 type __tsan_atomic##bits##_compare_exchange_val(volatile type *a,	\
 		type c, type v, int mo, int fmo)			\
-{ __atomic_compare_exchange_n(a, &c, v, false, MO, MO); return c; }
+{ rmw_note(a, bits / 8); __atomic_compare_exchange_n(a, &c, v, false, MO, MO); return c; }
 ATOMICS(8, uint8_t)
 ATOMICS(16, uint16_t)
 ATOMICS(32, uint32_t)

@@ -8,6 +8,16 @@
 #include <linux/sched.h>
 #include "internal.h"
 
+/*
+ * The runtime is not instrumented: the reducing search (det_por.c) learns
+ * from here that a step changed a queue, which an instrumented
+ * waitqueue_active() reads.
+ */
+static void queue_changed(struct wait_queue_head *wq_head)
+{
+	shim_det_note(&wq_head->head, sizeof(wq_head->head), true);
+}
+
 void __init_waitqueue_head(struct wait_queue_head *wq_head, const char *name,
 			   struct lock_class_key *key)
 {
@@ -22,6 +32,7 @@ void add_wait_queue(struct wait_queue_head *wq_head,
 	unsigned long flags;
 
 	spin_lock_irqsave(&wq_head->lock, flags);
+	queue_changed(wq_head);
 	wq_entry->flags &= ~WQ_FLAG_EXCLUSIVE;
 	list_add(&wq_entry->entry, &wq_head->head);
 	spin_unlock_irqrestore(&wq_head->lock, flags);
@@ -33,6 +44,7 @@ void add_wait_queue_exclusive(struct wait_queue_head *wq_head,
 	unsigned long flags;
 
 	spin_lock_irqsave(&wq_head->lock, flags);
+	queue_changed(wq_head);
 	wq_entry->flags |= WQ_FLAG_EXCLUSIVE;
 	list_add_tail(&wq_entry->entry, &wq_head->head);
 	spin_unlock_irqrestore(&wq_head->lock, flags);
@@ -44,6 +56,7 @@ void remove_wait_queue(struct wait_queue_head *wq_head,
 	unsigned long flags;
 
 	spin_lock_irqsave(&wq_head->lock, flags);
+	queue_changed(wq_head);
 	list_del(&wq_entry->entry);
 	spin_unlock_irqrestore(&wq_head->lock, flags);
 }
@@ -55,6 +68,7 @@ void prepare_to_wait(struct wait_queue_head *wq_head,
 
 	/* the flags change under the lock: a waker reads them there */
 	spin_lock_irqsave(&wq_head->lock, flags);
+	queue_changed(wq_head);
 	wq_entry->flags &= ~WQ_FLAG_EXCLUSIVE;
 	if (list_empty(&wq_entry->entry))
 		list_add(&wq_entry->entry, &wq_head->head);
@@ -70,6 +84,7 @@ bool prepare_to_wait_exclusive(struct wait_queue_head *wq_head,
 	bool was_empty = false;
 
 	spin_lock_irqsave(&wq_head->lock, flags);
+	queue_changed(wq_head);
 	wq_entry->flags |= WQ_FLAG_EXCLUSIVE;
 	if (list_empty(&wq_entry->entry)) {
 		was_empty = list_empty(&wq_head->head);
@@ -88,6 +103,7 @@ long prepare_to_wait_event(struct wait_queue_head *wq_head,
 	long ret = 0;
 
 	spin_lock_irqsave(&wq_head->lock, flags);
+	queue_changed(wq_head);
 	if (signal_pending_state(state, current)) {
 		/* leave the queue now: a wakeup meant for us must go on */
 		list_del_init(&wq_entry->entry);
@@ -115,6 +131,7 @@ void finish_wait(struct wait_queue_head *wq_head,
 	/* the waker may have removed us already (autoremove) */
 	if (!list_empty_careful(&wq_entry->entry)) {
 		spin_lock_irqsave(&wq_head->lock, flags);
+	queue_changed(wq_head);
 		list_del_init(&wq_entry->entry);
 		spin_unlock_irqrestore(&wq_head->lock, flags);
 	}
@@ -175,6 +192,7 @@ static int __wake_up_common(struct wait_queue_head *wq_head, unsigned int mode,
 	struct wait_queue_entry *curr, *next;
 	int woken = 0;
 
+	queue_changed(wq_head);
 	list_for_each_entry_safe(curr, next, &wq_head->head, entry) {
 		unsigned int flags = curr->flags;
 		int ret = curr->func(curr, mode, 0, key);
@@ -196,6 +214,7 @@ int __wake_up(struct wait_queue_head *wq_head, unsigned int mode,
 	int woken;
 
 	spin_lock_irqsave(&wq_head->lock, flags);
+	queue_changed(wq_head);
 	woken = __wake_up_common(wq_head, mode, nr_exclusive, key);
 	spin_unlock_irqrestore(&wq_head->lock, flags);
 	return woken;

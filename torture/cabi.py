@@ -174,6 +174,7 @@ class HkDetConfig(ctypes.Structure):
         ("trace", ctypes.c_int),
         ("nr_script", ctypes.c_int),
         ("memory", ctypes.c_int),
+        ("reduce", ctypes.c_int),
         ("seed", ctypes.c_uint64),
         ("runs", ctypes.c_long),
         ("run_length", ctypes.c_long),

@@ -66,10 +66,15 @@ class PCT:
 
 @dataclass(frozen=True)
 class Exhaustive:
-    """Every run with at most @preemptions preemptions (up to @runs runs)."""
+    """Every run with at most @preemptions preemptions (up to @runs runs).
+    With @reduce (bounded partial-order reduction, shims/det_por.c), only
+    the choices where two unordered steps of different fibers conflict are
+    varied: one run of each order of the conflicting steps, not every
+    interleaving of the rest."""
 
     preemptions: int = 1
     runs: int = 100_000
+    reduce: bool = True
 
 
 @dataclass(frozen=True)
@@ -295,7 +300,7 @@ def _config(k: Kernel, strategy: Strategy, trace: bool, max_steps: int,
         cfg.pct_depth, cfg.run_length = strategy.depth, strategy.steps
     elif isinstance(strategy, Exhaustive):
         cfg.kind, cfg.runs = DX_EXHAUSTIVE, strategy.runs
-        cfg.preemption_bound = strategy.preemptions
+        cfg.preemption_bound, cfg.reduce = strategy.preemptions, int(strategy.reduce)
         if resume:  # where an earlier search stopped
             arr = (ctypes.c_uint16 * len(resume))(*resume)
             keep.append(arr)

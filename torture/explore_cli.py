@@ -34,6 +34,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed for random and pct")
     p.add_argument("--depth", type=int, default=3, help="PCT depth")
     p.add_argument("--preemptions", type=int, default=1, help="exhaustive: preemption bound")
+    p.add_argument("--no_reduction", action="store_true",
+                   help="exhaustive: run every schedule within the bound, without "
+                        "partial-order reduction (the reference the reduction is checked "
+                        "against)")
     p.add_argument("--replay", help="run once with a recorded replay, as a failure prints "
                                     "it (SCENARIO/memM/imgID/nCHOICES/crcCRC:DECISIONS)")
     p.add_argument("--memory", action="store_true",
@@ -57,7 +61,8 @@ def _strategy(args: argparse.Namespace) -> explore.Strategy:
         return explore.Random(seed=args.seed, runs=args.runs or 1000)
     if args.strategy == "pct":
         return explore.PCT(seed=args.seed, runs=args.runs or 1000, depth=args.depth)
-    return explore.Exhaustive(preemptions=args.preemptions, runs=args.runs or 100_000)
+    return explore.Exhaustive(preemptions=args.preemptions, runs=args.runs or 100_000,
+                              reduce=not args.no_reduction)
 
 
 def cmd(args: argparse.Namespace) -> int:
@@ -66,6 +71,9 @@ def cmd(args: argparse.Namespace) -> int:
         raise InvalidArgument("--scenario and --memory choose one search (--strategy random, "
                               "pct or exhaustive, or --replay); the suite runs every scenario "
                               "with and without memory points")
+    if args.no_reduction and (args.strategy != "exhaustive" or args.replay is not None):
+        raise InvalidArgument("--no_reduction is for --strategy exhaustive: the suite and "
+                              "the other strategies have nothing to reduce")
     args.scenario = args.scenario or "standard"
     if args.scenario not in det_suite.SCENARIOS:
         raise InvalidArgument(f"unknown scenario {args.scenario!r}: one of "

@@ -97,6 +97,7 @@ struct hk_det_config {
 	int trace;
 	int nr_script;
 	int memory;
+	int reduce;		/* exhaustive: partial-order reduction (det_por.c) */
 	uint64_t seed;
 	long runs;
 	long run_length;
@@ -149,6 +150,13 @@ static const char *holder_name(int h)
 	return buf;
 }
 
+/* The ledger is the harness's, not instrumented: the reduction must see it. */
+static void ledger_note(int h, unsigned int tag)
+{
+	shim_det_note(&dr.holders[h].nr, sizeof(int), true);
+	shim_det_note(&dr.owner[tag], sizeof(int), true);
+}
+
 static void hold(int h, unsigned int tag)
 {
 	struct holder *ho = &dr.holders[h];
@@ -156,6 +164,7 @@ static void hold(int h, unsigned int tag)
 	if (ho->nr == HOLD_CAP)
 		det_fail(DV_SETUP, "%s holds more than %d tags", holder_name(h),
 			 HOLD_CAP);
+	ledger_note(h, tag);
 	ho->tags[ho->nr++] = tag;
 	dr.owner[tag] = h;
 }
@@ -166,11 +175,13 @@ static long unhold(int h, int idx)
 	struct holder *ho = &dr.holders[h];
 	unsigned int tag;
 
+	shim_det_note(&ho->nr, sizeof(int), true);
 	if (!ho->nr)
 		return -1;
 	if (idx < 0 || idx >= ho->nr)
 		idx = ho->nr - 1;
 	tag = ho->tags[idx];
+	ledger_note(h, tag);
 	memmove(&ho->tags[idx], &ho->tags[idx + 1],
 		(ho->nr - idx - 1) * sizeof(ho->tags[0]));
 	ho->nr--;
@@ -197,6 +208,7 @@ static void check_alloc(int h, const struct hk_det_op *op, long ret)
 		if (ret >= dr.sc->nr_tags)
 			det_fail(DV_CHECK, "range: %s got tag %ld of a pool of %ld",
 				 holder_name(h), ret, dr.sc->nr_tags);
+		shim_det_note(&dr.owner[ret], sizeof(int), false);
 		if (dr.owner[ret] >= 0)
 			det_fail(DV_CHECK, "ownership: tag %ld allocated to %s "
 				 "while %s holds it", ret, holder_name(h),
@@ -247,10 +259,15 @@ static long walk_free(int h)
 	return n;
 }
 
+static bool driver_op(int op);
+
 static void run_op(int h, const struct hk_det_op *op)
 {
 	long ret = 0, tag;
 
+	/* the driver is built once, uninstrumented; walk_free's buffers are shared */
+	if (driver_op(op->op) || op->op == DOP_FOR_EACH_FREE)
+		det_opaque(true);
 	switch (op->op) {
 	case DOP_ALLOC: {
 		long injected = shim_faults_injected();
@@ -270,6 +287,7 @@ static void run_op(int h, const struct hk_det_op *op)
 		break;
 	case DOP_FREE_TAG:
 		if (op->a >= 0 && op->a < dr.sc->nr_tags) {
+			shim_det_note(&dr.owner[op->a], sizeof(int), false);
 			if (dr.owner[op->a] < 0)
 				det_fail(DV_CHECK, "ownership: %s frees tag %d, "
 					 "which nobody holds", holder_name(h), op->a);
@@ -287,6 +305,7 @@ static void run_op(int h, const struct hk_det_op *op)
 		ret = tag;
 		break;
 	case DOP_SIGNAL:
+		shim_det_note_machine();	/* another task's state */
 		if (op->a >= 0 && op->a < dr.sc->nr_tasks)
 			hk_signal(&dr.tasks[op->a], op->b);
 		break;
@@ -317,6 +336,7 @@ static void run_op(int h, const struct hk_det_op *op)
 			      schedule_timeout_uninterruptible(op->a);
 		break;
 	}
+	det_opaque(false);
 	det_trace_event(DE_OP, op->op, ret);
 }
 
@@ -613,6 +633,7 @@ static void one_run(const struct det_strategy *s, struct det_outcome *o)
 	long ret;
 
 	hk_mem_stats(&before);
+	por_objects_restart();
 	memset(dr.owner, 0xff, sizeof(dr.owner[0]) * sc->nr_tags);
 	for (int h = 0; h < HOLDERS; h++)
 		dr.holders[h].nr = 0;
@@ -832,9 +853,10 @@ static void cover_run(struct hk_det_result *res)
 
 /* The runs of one exploration, on dr.sc, until one fails or the budget ends. */
 static uint16_t prefix[DET_MAX_CHOICES];	/* exhaustive: the next run's */
+static const uint16_t *resume_from = prefix;	/* hk_det_prefix() */
 
-static void explore_runs(const struct hk_det_config *cfg,
-			 struct hk_det_result *res, const struct det_strategy *base)
+static int explore_runs(const struct hk_det_config *cfg,
+			struct hk_det_result *res, const struct det_strategy *base)
 {
 	struct det_strategy s = *base;
 	long runs = cfg->kind == DX_REPLAY || cfg->kind == DX_SCRIPT ? 1 :
@@ -851,7 +873,18 @@ static void explore_runs(const struct hk_det_config *cfg,
 		s.script = cfg->script;
 		s.nr_script = cfg->nr_script;
 	}
-	if (cfg->kind == DX_EXHAUSTIVE) {
+	resume_from = prefix;
+	if (cfg->kind == DX_EXHAUSTIVE && s.reduce && cfg->nr_decisions > 0) {
+		/* the reducing search resumes its own list (por_encode()) */
+		s.decisions = prefix;
+		s.nr_decisions = por_decode(cfg->decisions, cfg->nr_decisions,
+					    prefix);
+		if (s.nr_decisions < 0) {
+			snprintf(res->o.msg, sizeof(res->o.msg),
+				 "not a list a reducing search wrote to resume from");
+			return -EINVAL;
+		}
+	} else if (cfg->kind == DX_EXHAUSTIVE) {
 		/* from the start, or from where an earlier search stopped */
 		s.decisions = prefix;
 		s.nr_decisions = min(max(cfg->nr_decisions, 0L), (long)DET_MAX_CHOICES);
@@ -870,7 +903,7 @@ static void explore_runs(const struct hk_det_config *cfg,
 		cover_run(res);
 		s.run_length = res->o.steps;
 		if (res->o.verdict != DV_PASS)
-			return;
+			return 0;
 	}
 	for (long run = res->runs; run < runs; run++) {
 		if (cfg->kind == DX_RANDOM || cfg->kind == DX_PCT) {
@@ -882,22 +915,27 @@ static void explore_runs(const struct hk_det_config *cfg,
 		res->total_steps += res->o.steps;
 		cover_run(res);
 		/* the next run's prefix: also where a later search resumes */
-		if (cfg->kind == DX_EXHAUSTIVE)
+		if (cfg->kind == DX_EXHAUSTIVE && s.reduce)
+			s.nr_decisions = res->resume =
+				por_next_prefix(prefix, res->o.nr_choices,
+						s.nr_decisions);
+		else if (cfg->kind == DX_EXHAUSTIVE)
 			s.nr_decisions = res->resume =
 				next_prefix(prefix, res->o.nr_choices,
 					    cfg->preemption_bound);
 		if (res->o.verdict != DV_PASS && res->o.verdict != DV_EXHAUSTED) {
 			res->failing_run = run;
-			return;
+			return 0;
 		}
 		if (cfg->kind == DX_EXHAUSTIVE && s.nr_decisions < 0) {
 			res->exhausted = !res->horizon;
-			return;
+			return 0;
 		}
 		/* every tag held by waiters: no bug, but this kernel is done */
 		if (res->o.verdict == DV_EXHAUSTED)
-			return;
+			return 0;
 	}
+	return 0;
 }
 
 /**
@@ -924,6 +962,7 @@ SHIM_EXPORT int hk_det_explore(const struct hk_det_scenario *sc,
 		.run_length = cfg->run_length,
 	};
 	const char *bad = check_scenario(sc);
+	int err;
 
 	memset(res, 0, sizeof(*res));
 	if (bad) {
@@ -937,16 +976,29 @@ SHIM_EXPORT int hk_det_explore(const struct hk_det_scenario *sc,
 	dr.sc = sc;
 	shim_fault_snapshot();
 	hk_fault_suspend(1);
-	explore_runs(cfg, res, &s);
+	s.reduce = cfg->kind == DX_EXHAUSTIVE && cfg->reduce &&
+		   !por_search_start(cfg->preemption_bound);
+	err = explore_runs(cfg, res, &s);
+	if (s.reduce) {
+		if (res->resume > 0) {
+			/* what a reducing search resumes from is its own list */
+			resume_from = por_encode(res->resume, &res->resume);
+			if (!resume_from) {
+				resume_from = prefix;
+				res->resume = -1;
+			}
+		}
+		por_search_end();
+	}
 	cover_reset(res->distinct);
 	hk_fault_suspend(0);
-	return 0;
+	return err;
 }
 
 /* An exhaustive search's next prefix: where a new search resumes it. */
 SHIM_EXPORT void hk_det_prefix(uint16_t *buf, long n)
 {
-	memcpy(buf, prefix, min(n, (long)DET_MAX_CHOICES) * sizeof(buf[0]));
+	memcpy(buf, resume_from, n * sizeof(buf[0]));
 }
 
 /* The last run's first @n decisions (what replays it) and their options. */

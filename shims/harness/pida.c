@@ -197,7 +197,7 @@ long hk_alloc_tag(struct hk_pool *pool, int state)
 	pool_alloc_arg_t arg = state;
 #endif
 
-	if (unlikely(shim_det_memory)) {
+	if (unlikely(shim_det_traced)) {
 		long err = shim_fail_function(__stringify(POOL_ALLOC));
 
 		return err ? err : pool_tag(POOL_DET(POOL_ALLOC)(&pool->ida, arg));
@@ -207,7 +207,7 @@ long hk_alloc_tag(struct hk_pool *pool, int state)
 
 void hk_free_tag(struct hk_pool *pool, unsigned int tag)
 {
-	if (unlikely(shim_det_memory))
+	if (unlikely(shim_det_traced))
 		POOL_DET(POOL_FREE)(&pool->ida, tag);
 	else
 		POOL_FREE(&pool->ida, tag);
@@ -238,7 +238,7 @@ long hk_pool_walk(struct hk_pool *pool, unsigned int *buf, long cap)
 	struct hk_pool_op op = { .buf = buf, .cap = cap };
 	int err;
 
-	err = unlikely(shim_det_memory) ?
+	err = unlikely(shim_det_traced) ?
 	      POOL_DET(POOL_FN(for_each_free))(&pool->ida, collect_tag, &op) :
 	      POOL_FN(for_each_free)(&pool->ida, collect_tag, &op);
 	return err ? err : op.count;
@@ -256,7 +256,7 @@ __typeof__(POOL_FN(free_tags)) POOL_DET(POOL_FN(free_tags));
 /* percpu_ida_free_tags() from kernel context (@cpu == nr_cpu_ids: global). */
 long hk_pool_free_tags(struct hk_pool *pool, int cpu)
 {
-	return unlikely(shim_det_memory) ?
+	return unlikely(shim_det_traced) ?
 	       POOL_DET(POOL_FN(free_tags))(&pool->ida, cpu) :
 	       POOL_FN(free_tags)(&pool->ida, cpu);
 }
@@ -329,12 +329,14 @@ SHIM_EXPORT struct hk_pool *hk_pool_new(unsigned long nr_tags)
 	if (pool) {
 		memset(pool, 0, size);
 		pool->nr_tags = nr_tags;
+		por_object(pool, size);
 	}
 	return pool;
 }
 
 SHIM_EXPORT void hk_pool_release(struct hk_pool *pool)
 {
+	por_object(pool, 0);
 	free(pool);
 }
 
