@@ -98,7 +98,6 @@ static struct {
 	int *proc_index;	/* per step */
 	long *block;		/* per step: the first step of its block */
 	uint16_t *resume;	/* hk_det_prefix(): a resumable search */
-	long nr_resume;
 } por;
 
 static bool grow(void **p, long *cap, long need, size_t size)
@@ -443,12 +442,14 @@ static void analyse(void)
 {
 	uint32_t before[MAX_PROCS];
 	long last_of[MAX_PROCS];
+	long steps = max(por.nr_steps, 1L);
 	int nr;
 
-	if (por.lost ||
-	    !(por.proc_index = realloc(por.proc_index, sizeof(int) * max(por.nr_steps, 1L))) ||
-	    !(por.block = realloc(por.block, sizeof(long) * max(por.nr_steps, 1L))) ||
-	    !index_processes(&nr) ||
+	free(por.proc_index);
+	free(por.block);
+	por.proc_index = malloc(sizeof(*por.proc_index) * steps);
+	por.block = malloc(sizeof(*por.block) * steps);
+	if (por.lost || !por.proc_index || !por.block || !index_processes(&nr) ||
 	    !grow((void **)&por.clocks, &por.cap_clocks, por.nr_steps * nr + 1,
 		  sizeof(*por.clocks))) {
 		try_everything();
