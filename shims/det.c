@@ -28,7 +28,6 @@
 #include "det.h"
 
 #define DET_STACK_SIZE	(256 << 10)
-#define DET_MAX_DECS	(DET_MAX_FIBERS * 8 + DET_MAX_EVENTS + 1)
 
 enum fiber_kind { FK_TASK, FK_IRQ, FK_HOTPLUG };
 enum fiber_state {
@@ -744,26 +743,27 @@ static uint64_t hotplug_ident(int event)
  * footprint reaches: it is ordered with every other step.
  */
 static bool step_writes_machine(const struct det_fiber *f,
-				const struct det_dec *d, int was, bool preempts)
+				const struct det_dec *d, bool preempts)
 {
-	return d->kind != DK_RUN || preempts || was == FS_RELAX ||
+	/* a cpu_relax() loop's next step stands at its SP_RELAX point too */
+	return d->kind != DK_RUN || preempts ||
 	       f->kind != FK_TASK || f == det.rescue || f->opaque ||
 	       f->pt_kind == SP_WAKE || f->pt_kind == SP_SCHEDULE ||
 	       f->pt_kind == SP_WAIT || f->pt_kind == SP_RELAX;
 }
 
 /*
- * @f runs after decision @d; @was: its state before, or -1 (a new fiber);
- * @preempts: the decision took a vCPU from a task.  Given a free vCPU, a
- * task's step writes only that vCPU's state, as does leaving it at the end.
+ * @f runs after decision @d; @preempts: the decision took a vCPU from a
+ * task.  Given a free vCPU, a task's step writes only that vCPU's state, as
+ * does leaving it at the end.
  */
-static void begin_step(struct det_fiber *f, const struct det_dec *d, int was,
+static void begin_step(struct det_fiber *f, const struct det_dec *d,
 		       bool preempts)
 {
 	if (!det.s->reduce)
 		return;
 	por_step_begin(f->ident, det.last_choice,
-		       step_writes_machine(f, d, was, preempts));
+		       step_writes_machine(f, d, preempts));
 	if (d->cpu >= 0)
 		shim_det_note(&shim_vcpus[d->cpu], sizeof(long), true);
 	/* what the point stood before: its operation is this step's */
@@ -845,7 +845,6 @@ static int choose(bool cur_enabled)
 		timed_taken(&det.decs[idx]);
 		break;
 	}
-	det.last_choice = -1;
 	if (s->reduce)
 		note_choice(n);
 	if (n < DET_MAX_CHOICES) {
@@ -997,12 +996,10 @@ static struct det_fiber *apply(const struct det_dec *d)
 /* Carry decision @d out; its fiber's next step begins. */
 static struct det_fiber *start(const struct det_dec *d)
 {
-	int was = d->kind == DK_RUN || d->kind == DK_WAKE ?
-		  det.fibers[d->fiber].state : -1;
 	bool preempts = d->cpu >= 0 && shim_vcpus[d->cpu].token;
 	struct det_fiber *f = apply(d);
 
-	begin_step(f, d, was, preempts);
+	begin_step(f, d, preempts);
 	return f;
 }
 
@@ -1505,8 +1502,6 @@ static void fault_context(void *uc)
 #if defined(__x86_64__) && defined(REG_RIP)
 	const greg_t *regs = ((ucontext_t *)uc)->uc_mcontext.gregs;
 	unsigned long sp = regs[REG_RSP];
-
-	det.crash_ip = regs[REG_RIP];
 	unsigned long fp = regs[REG_RBP];
 
 	det.crash_ip = regs[REG_RIP];

@@ -14,6 +14,8 @@
 #define DET_MAX_EVENTS		16
 #define DET_MAX_CHOICES		(1 << 16)
 #define DET_MAX_TRACE		(1 << 16)
+/* the most options one choice can have */
+#define DET_MAX_DECS		(DET_MAX_FIBERS * 8 + DET_MAX_EVENTS + 1)
 
 enum det_strategy_kind {
 	DET_REPLAY,		/* the decision list, then decision 0 */
@@ -79,8 +81,8 @@ struct det_strategy {
 	int migrations;		/* per run: tasks moved to another vCPU */
 	int trace;
 	int memory;		/* plain loads and stores are points too */
-	int reduce;		/* DET_REPLAY in a search: prune states already
-				 * explored (det_por.c) past the replayed prefix */
+	int reduce;		/* an exhaustive search's runs: record their
+				 * steps and choices for det_por.c */
 };
 
 struct det_trace_ent {

@@ -24,6 +24,7 @@
  * are named by allocation order: the pool is not always at one address.
  */
 #include <linux/kernel.h>
+#include <linux/bitmap.h>
 #include <stdlib.h>
 #include "det.h"
 
@@ -31,7 +32,6 @@
 #define FOOTPRINT_WORDS	64	/* past that a step is taken as writing all */
 #define MAX_OBJECTS	128
 #define MAX_PROCS	64
-#define OPT_WORDS	((DET_MAX_FIBERS * 8 + DET_MAX_EVENTS + 1 + 63) / 64)
 #define WORD_SLOTS	(1 << 14)
 
 struct step {
@@ -43,8 +43,8 @@ struct step {
 };
 
 struct choice {
-	uint64_t todo[OPT_WORDS];	/* options to try here */
-	uint64_t done[OPT_WORDS];	/* ... and those tried */
+	DECLARE_BITMAP(todo, DET_MAX_DECS);	/* options to try here */
+	DECLARE_BITMAP(done, DET_MAX_DECS);	/* ... and those tried */
 	long procs;		/* its options' processes: in por.procs[] */
 	int nr_options;
 	int chosen;
@@ -233,7 +233,7 @@ void por_choice(long n, const uint64_t *procs, int nr)
 {
 	if (!por.on || por.lost)
 		return;
-	if (n >= DET_MAX_CHOICES || nr > OPT_WORDS * 64 ||
+	if (n >= DET_MAX_CHOICES || nr > DET_MAX_DECS ||
 	    !grow((void **)&por.procs, &por.cap_procs, por.nr_procs + nr,
 		  sizeof(*por.procs))) {
 		por.lost = true;
@@ -293,16 +293,6 @@ void por_step_end(bool global)
 
 /* ---- the search ---- */
 
-static void opt_set(uint64_t *bits, int i)
-{
-	bits[i / 64] |= 1ULL << (i % 64);
-}
-
-static bool opt_test(const uint64_t *bits, int i)
-{
-	return bits[i / 64] >> (i % 64) & 1;
-}
-
 /**
  * por_search_start() - a reducing search begins
  * @bound: its preemption bound
@@ -354,7 +344,7 @@ static bool try_proc(long c, uint64_t proc)
 
 	for (int k = 0; k < ch->nr_options; k++)
 		if (por.procs[ch->procs + k] == proc) {
-			opt_set(ch->todo, k);
+			__set_bit(k, ch->todo);
 			any = true;
 		}
 	return any;
@@ -365,8 +355,7 @@ static void try_at(long c, uint64_t proc)
 {
 	if (c < 0 || c >= por.depth || try_proc(c, proc))
 		return;
-	for (int k = 0; k < por.stack[c].nr_options; k++)
-		opt_set(por.stack[c].todo, k);
+	bitmap_fill(por.stack[c].todo, por.stack[c].nr_options);
 }
 
 static struct word_state *word_state(uint64_t word)
@@ -433,8 +422,7 @@ static void join(uint32_t *clock, long i, int nr)
 static void try_everything(void)
 {
 	for (long c = 0; c < por.depth; c++)
-		for (int k = 0; k < por.stack[c].nr_options; k++)
-			opt_set(por.stack[c].todo, k);
+		bitmap_fill(por.stack[c].todo, por.stack[c].nr_options);
 }
 
 /* The run's races: vector clocks over the steps, word by word. */
@@ -529,16 +517,15 @@ long por_next_prefix(uint16_t *prefix, long nr_choices, long replayed)
 	for (long c = max(replayed, 0L); c < n; c++) {
 		struct choice *ch = &por.stack[c];
 
-		memset(ch->todo, 0, sizeof(ch->todo));
-		memset(ch->done, 0, sizeof(ch->done));
+		bitmap_zero(ch->todo, DET_MAX_DECS);
+		bitmap_zero(ch->done, DET_MAX_DECS);
 		ch->chosen = det_chosen[c];
 		if (por.lost || ch->nr_options != det_options[c]) {
 			/* no processes recorded: every option */
 			ch->nr_options = det_options[c];
-			for (int k = 0; k < ch->nr_options; k++)
-				opt_set(ch->todo, k);
+			bitmap_fill(ch->todo, ch->nr_options);
 		}
-		opt_set(ch->done, ch->chosen);
+		__set_bit(ch->chosen, ch->done);
 	}
 	por.depth = n;
 	/*
@@ -560,9 +547,9 @@ long por_next_prefix(uint16_t *prefix, long nr_choices, long replayed)
 		struct choice *ch = &por.stack[c];
 
 		for (int k = 0; k < ch->nr_options; k++) {
-			if (!opt_test(ch->todo, k) || opt_test(ch->done, k))
+			if (!test_bit(k, ch->todo) || test_bit(k, ch->done))
 				continue;
-			opt_set(ch->done, k);
+			__set_bit(k, ch->done);
 			if (pre_at[c] + (k && det_cur_enabled[c]) > por.bound)
 				continue;
 			for (long i = 0; i < c; i++)
@@ -574,15 +561,15 @@ long por_next_prefix(uint16_t *prefix, long nr_choices, long replayed)
 	return -1;
 }
 
-/* Options of @ch in @bits (and, with @but, not in it), as a count and a list. */
-static long emit_options(uint16_t *out, long n, const struct choice *ch,
-			 const uint64_t *bits, const uint64_t *but)
+/* The options in @bits (and, with @but, not in it), as a count and a list. */
+static long emit_options(uint16_t *out, long n, const unsigned long *bits,
+			 const unsigned long *but)
 {
 	long at = n++;
 
 	out[at] = 0;
-	for (int k = 0; k < OPT_WORDS * 64; k++)
-		if (opt_test(bits, k) && !(but && opt_test(but, k))) {
+	for (int k = 0; k < DET_MAX_DECS; k++)
+		if (test_bit(k, bits) && !(but && test_bit(k, but))) {
 			out[n++] = k;
 			out[at]++;
 		}
@@ -602,12 +589,13 @@ static long emit_options(uint16_t *out, long n, const struct choice *ch,
 const uint16_t *por_encode(long next, long *len)
 {
 	long n = 0, size = 2 + 3 * next;
+	DECLARE_BITMAP(both, DET_MAX_DECS);
 	uint16_t *out;
 
-	for (long c = 0; c < next; c++)
-		for (int w = 0; w < OPT_WORDS; w++)
-			size += __builtin_popcountll(por.stack[c].todo[w] |
-						     por.stack[c].done[w]);
+	for (long c = 0; c < next; c++) {
+		bitmap_or(both, por.stack[c].todo, por.stack[c].done, DET_MAX_DECS);
+		size += bitmap_weight(both, DET_MAX_DECS);
+	}
 	out = realloc(por.resume, size * sizeof(*out));
 	if (!out)
 		return NULL;
@@ -618,15 +606,16 @@ const uint16_t *por_encode(long next, long *len)
 		const struct choice *ch = &por.stack[c];
 
 		out[n++] = ch->chosen;
-		n = emit_options(out, n, ch, ch->done, NULL);
-		n = emit_options(out, n, ch, ch->todo, ch->done);
+		n = emit_options(out, n, ch->done, NULL);
+		n = emit_options(out, n, ch->todo, ch->done);
 	}
 	*len = n;
 	return out;
 }
 
 /* A count and a list of options into @bits; the new position, or -1. */
-static long read_options(const uint16_t *buf, long n, long at, uint64_t *bits)
+static long read_options(const uint16_t *buf, long n, long at,
+			 unsigned long *bits)
 {
 	long count;
 
@@ -636,9 +625,9 @@ static long read_options(const uint16_t *buf, long n, long at, uint64_t *bits)
 	if (n - at < count)
 		return -1;
 	for (long i = 0; i < count; i++, at++) {
-		if (buf[at] >= OPT_WORDS * 64)
+		if (buf[at] >= DET_MAX_DECS)
 			return -1;
-		opt_set(bits, buf[at]);
+		__set_bit(buf[at], bits);
 	}
 	return at;
 }
@@ -667,15 +656,14 @@ long por_decode(const uint16_t *buf, long n, uint16_t *prefix)
 			return -EINVAL;
 		memset(ch, 0, sizeof(*ch));
 		ch->chosen = prefix[c] = buf[at++];
-		if (ch->chosen >= OPT_WORDS * 64)
+		if (ch->chosen >= DET_MAX_DECS)
 			return -EINVAL;
 		at = read_options(buf, n, at, ch->done);
 		at = at < 0 ? at : read_options(buf, n, at, ch->todo);
 		if (at < 0)
 			return -EINVAL;
-		opt_set(ch->done, ch->chosen);
-		for (int w = 0; w < OPT_WORDS; w++)
-			ch->todo[w] |= ch->done[w];
+		__set_bit(ch->chosen, ch->done);
+		bitmap_or(ch->todo, ch->todo, ch->done, DET_MAX_DECS);
 	}
 	if (at != n)
 		return -EINVAL;

@@ -131,7 +131,7 @@ void finish_wait(struct wait_queue_head *wq_head,
 	/* the waker may have removed us already (autoremove) */
 	if (!list_empty_careful(&wq_entry->entry)) {
 		spin_lock_irqsave(&wq_head->lock, flags);
-	queue_changed(wq_head);
+		queue_changed(wq_head);
 		list_del_init(&wq_entry->entry);
 		spin_unlock_irqrestore(&wq_head->lock, flags);
 	}
@@ -214,7 +214,6 @@ int __wake_up(struct wait_queue_head *wq_head, unsigned int mode,
 	int woken;
 
 	spin_lock_irqsave(&wq_head->lock, flags);
-	queue_changed(wq_head);
 	woken = __wake_up_common(wq_head, mode, nr_exclusive, key);
 	spin_unlock_irqrestore(&wq_head->lock, flags);
 	return woken;

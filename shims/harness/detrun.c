@@ -259,7 +259,10 @@ static long walk_free(int h)
 	return n;
 }
 
-static bool driver_op(int op);
+static bool driver_op(int op)
+{
+	return op >= DOP_SUBMIT && op <= DOP_TIMER;
+}
 
 static void run_op(int h, const struct hk_det_op *op)
 {
@@ -718,11 +721,6 @@ static void one_run(const struct det_strategy *s, struct det_outcome *o)
 	}
 	if (o->verdict != DV_PASS)
 		shim_kill_kernel();
-}
-
-static bool driver_op(int op)
-{
-	return op >= DOP_SUBMIT && op <= DOP_TIMER;
 }
 
 static const char *check_scenario(const struct hk_det_scenario *sc)
