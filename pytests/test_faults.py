@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -70,6 +71,28 @@ def test_fail_nth_comes_first(make_kernel):
     assert kmalloc_twice(k, task) == (False, True)
 
 
+def test_probability_zero_touches_nothing(make_kernel):
+    """The kernel returns before the task filter, times, space and interval
+    when the probability is 0: armed later, the interval counts from 0."""
+    k = make_kernel()
+    k.inject("failslab:probability=0,interval=3,times=-1,space=100")
+    kmalloc_twice(k)
+    assert k.fault_read("failslab")["space"] == "100"
+    k.inject("failslab:probability=100,space=0")
+    assert kmalloc_twice(k) == (True, True)  # calls 1 and 2 of the interval
+    assert kmalloc_twice(k) == (False, True)  # call 3 fails
+
+
+def test_fail_nth_spends_times(make_kernel):
+    k = make_kernel()
+    k.inject("failslab:probability=0,times=2")
+    task = k.task("nth")
+    task.fail_nth(2)
+    assert kmalloc_twice(k, task) == (True, False)
+    assert k.fault_read("failslab")["times"] == "1"
+    assert k.fault_read("failslab")["injected"] == "1"
+
+
 def test_decisions_replay_from_the_seed(make_kernel):
     def pattern() -> list[bool]:
         k = make_kernel()
@@ -114,6 +137,20 @@ def test_verbose_logs_each_injection(make_kernel):
     kmalloc_twice(k)
     assert "FAULT_INJECTION: forcing a failure" in k.dmesg()
     assert "name failslab" in k.dmesg()
+    assert "Call Trace" not in k.dmesg()
+
+
+def test_verbose_2_adds_the_stack(make_kernel):
+    """As the kernel's dump_stack(): a header, then (here) the harness's
+    last trace events, the injection itself the last of them."""
+    k = make_kernel()
+    k.inject("failslab:probability=100,times=1,verbose=2")
+    kmalloc_twice(k)
+    log = k.dmesg()
+    assert "FAULT_INJECTION: forcing a failure" in log
+    stack = log.split("Call Trace (the last trace events):\n", 1)[1]
+    assert re.search(r"^CPU: \d+ PID: \d+ Comm: ", log, re.M)
+    assert re.search(r"cpu\d+ pid \d+: failslab 8 0$", stack.splitlines()[-1]), stack
 
 
 @pytest.mark.parametrize("spec,message", [

@@ -3,27 +3,12 @@ FAILURE naming what happened, never a run without end or a dead Python."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-from torture import images
-
-PORT_SRC = images.PORT / "lib/percpu_ida.c"
-PORT_HDR = images.PORT / "include/linux/percpu_ida.h"
-
-
-def broken_dropin(tmp_path: Path, old: str, new: str) -> dict[str, str]:
-    """The port with one edit, as a drop-in: the environment that selects it."""
-    text = PORT_SRC.read_text()
-    assert old in text
-    src = tmp_path / "percpu_ida.c"
-    src.write_text(text.replace(old, new, 1))
-    env = {**os.environ, "PERCPU_IDA_SRC": str(src), "PERCPU_IDA_H": str(PORT_HDR)}
-    env.pop("MAKEFLAGS", None)
-    return env
+from torture import images, planted
 
 
 def torture(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -36,7 +21,7 @@ def test_a_task_spinning_with_irqs_off_is_no_progress(tmp_path):
     """The free of tag 1 never returns: it spins with irqs off holding the
     pool's lock, so the task is never asleep and the stall check alone would
     wait for ever."""
-    env = broken_dropin(tmp_path, "\tBUG_ON(tag >= pool->nr_tags);\n",
+    env = planted.dropin(tmp_path, "\tBUG_ON(tag >= pool->nr_tags);\n",
                         "\tBUG_ON(tag >= pool->nr_tags);\n"
                         "\tif (tag == 1) {\n\t\tlocal_irq_disable();\n"
                         "\t\tspin_lock(&pool->lock);\n"
@@ -47,10 +32,50 @@ def test_a_task_spinning_with_irqs_off_is_no_progress(tmp_path):
     assert "!!! no progress: task" in out
     assert "is not asleep" in out
     assert "irqs off" in out  # the spinner, as the dump shows it
-    assert re.search(r"holds 0x[0-9a-f]+ \(taken at ip \+0x[0-9a-f]+ in percpu_ida_free\(\)\)",
-                     out), out
+    assert re.search(r"holds &pool->lock 0x[0-9a-f]+ \(taken at ip \+0x[0-9a-f]+ "
+                     r"in percpu_ida_free\(\)\)", out), out
     assert "End of test: FAILURE" in out
     assert f"PERCPU_IDA_SRC={env['PERCPU_IDA_SRC']}" in out
+
+
+def test_a_stutter_that_cannot_quiesce_is_a_failure_naming_the_task(tmp_path):
+    """A waiter that polls instead of sleeping is neither paused nor asleep:
+    the pause cannot complete, and the stutter says who did not stop."""
+    env = planted.dropin(tmp_path, "\t\tschedule();\n\n\t\t/* the task may wake up",
+                         "\t\twhile (!READ_ONCE(pool->nr_free))\n\t\t\tcpu_relax();\n\n"
+                         "\t\t/* the task may wake up")
+    proc = torture(env, "--duration", "60", "--stall_timeout", "2", "--onoff_interval", "0",
+                   "--seed", "3")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert re.search(r"!!! stutter: task \d \(\d+ operations begun meanwhile\)"
+                     r".* did not stop within 1\.0 s: neither paused nor asleep", out), out
+    assert "every task (state, vCPU" in out
+    assert "End of test: FAILURE" in out
+
+
+def test_a_monitor_call_that_never_returns_is_a_failure_naming_the_holder(tmp_path):
+    """A task that sleeps for ever holding cpus_read_lock(): cpu_down() waits
+    for it, the other tasks run on, nothing is spinning.  The watchdog bounds
+    the monitor's call and names the lock's holder."""
+    env = planted.dropin(
+        tmp_path, "\tlocal_irq_save(flags);\n\tcache = this_cpu_ptr(pool->tag_cpu);\n"
+                  "\ttag = pida_pop_local(cache);\n",
+        "\tif (state != TASK_RUNNING) {\n\t\tstatic int once;\n\n"
+        "\t\tif (!xchg(&once, 1)) {\n\t\t\tcpus_read_lock();\n\t\t\tfor (;;) {\n"
+        "\t\t\t\tset_current_state(TASK_UNINTERRUPTIBLE);\n\t\t\t\tschedule();\n"
+        "\t\t\t}\n\t\t}\n\t}\n\tlocal_irq_save(flags);\n"
+        "\tcache = this_cpu_ptr(pool->tag_cpu);\n\ttag = pida_pop_local(cache);\n")
+    src = env["PERCPU_IDA_SRC"]
+    Path(src).write_text("#include <linux/cpu.h>\n" + Path(src).read_text())
+    proc = torture(env, "--duration", "60", "--stall_timeout", "2", "--stutter", "0",
+                   "--onoff_holdoff", "0.1", "--onoff_interval", "0.1", "--seed", "3")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert re.search(r"no progress: the monitor's cpu_(down|up)\(\d\) has not returned", out), out
+    assert re.search(r"holds cpu_hotplug_lock 0x[0-9a-f]+ \(taken at ip \+0x[0-9a-f]+ "
+                     r"in percpu_ida_alloc\(\)\)", out), out
+    assert "End of test: FAILURE" in out
 
 
 def explore(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -59,7 +84,7 @@ def explore(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 
 def test_a_null_dereference_in_explore_is_a_failure_that_replays(tmp_path):
-    env = broken_dropin(tmp_path, "\tBUG_ON(tag >= pool->nr_tags);\n",
+    env = planted.dropin(tmp_path, "\tBUG_ON(tag >= pool->nr_tags);\n",
                         "\tBUG_ON(tag >= pool->nr_tags);\n"
                         "\tif (tag == 2)\n\t\tpool = NULL;\n")
     proc = explore(env, "--scenario", "three_tasks", "--strategy", "random", "--runs", "50")
@@ -74,7 +99,7 @@ def test_a_null_dereference_in_explore_is_a_failure_that_replays(tmp_path):
 def test_a_hang_in_explore_is_a_failure_with_a_backtrace(tmp_path):
     """A loop with no scheduling point never gives the engine control back:
     the parent stops it and reports where it was."""
-    env = broken_dropin(tmp_path, "\tBUG_ON(tag >= pool->nr_tags);\n",
+    env = planted.dropin(tmp_path, "\tBUG_ON(tag >= pool->nr_tags);\n",
                         "\tBUG_ON(tag >= pool->nr_tags);\n"
                         "\tif (tag == 2)\n\t\tfor (volatile int spin = 1; spin;)\n\t\t\t;\n")
     # long enough that a loaded machine (the gcov build under make coverage)

@@ -209,10 +209,19 @@ int printk(const char *fmt, ...)
 	return n;
 }
 
+/*
+ * The kernel prints the caller's stack; what we keep is the trace ring, so
+ * the "stack" is the last events that led here, under the kernel's header.
+ */
 void dump_stack(void)
 {
+	struct task_struct *t = shim_current;
 	char buf[2048];
 
+	snprintf(buf, sizeof(buf), "CPU: %d PID: %d Comm: %s\n"
+		 "Call Trace (the last trace events):\n",
+		 t ? t->cpu : -1, t ? t->pid : 0, t ? t->comm : "?");
+	log_append(buf);
 	shim_trace_dump(buf, sizeof(buf), 16);
 	log_append(buf);
 }

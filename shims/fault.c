@@ -61,10 +61,27 @@ static bool fail_task(struct task_struct *t)
 	return t && !(t->flags & PF_IDLE) && (t->flags & PF_MAKE_IT_FAIL);
 }
 
+/* The kernel's fail_dump(): verbose 1 says what failed, 2 adds the stack. */
+static void report_injection(struct fault_attr *attr)
+{
+	if (!attr->verbose)
+		return;
+	printk(KERN_NOTICE "FAULT_INJECTION: forcing a failure.\n"
+	       "name %s, interval %lu, probability %lu, space %d, times %d\n",
+	       attr->name, attr->interval, attr->probability,
+	       atomic_read(&attr->space), atomic_read(&attr->times));
+	if (attr->verbose > 1)
+		dump_stack();
+}
+
 /**
  * should_fail() - does this call fail?
  * @attr: the attach point's knobs
  * @size: bytes asked for (for "space")
+ *
+ * The kernel's order: a task's fail-nth first; then nothing at all when
+ * the probability is 0; then the task filter, times, space, interval and
+ * the draw.  Every injection, fail-nth's included, spends one of @times.
  *
  * Return: true to make the call fail.
  */
@@ -83,6 +100,8 @@ bool should_fail(struct fault_attr *attr, ssize_t size)
 			return false;
 		goto fail;
 	}
+	if (!attr->probability)
+		return false;
 	if (attr->task_filter && !(in_task && fail_task(t)))
 		return false;
 	if (atomic_read(&attr->times) == 0)
@@ -98,17 +117,12 @@ bool should_fail(struct fault_attr *attr, ssize_t size)
 		return false;
 	if (attr->probability <= attr_rand(attr) % 100)
 		return false;
-	if (atomic_read(&attr->times) != -1)
-		atomic_add_unless(&attr->times, -1, 0);
 fail:
 	__atomic_fetch_add(&attr->injected, 1, __ATOMIC_RELAXED);
 	shim_trace(attr->name, (long)size, 0);
-	if (attr->verbose)
-		printk(KERN_NOTICE "FAULT_INJECTION: forcing a failure.\n"
-		       "name %s, interval %lu, probability %lu, space %d, "
-		       "times %d\n", attr->name, attr->interval,
-		       attr->probability, atomic_read(&attr->space),
-		       atomic_read(&attr->times));
+	report_injection(attr);
+	if (atomic_read(&attr->times) != -1)
+		atomic_add_unless(&attr->times, -1, 0);
 	return true;
 }
 

@@ -632,9 +632,15 @@ int cpu_up(unsigned int cpu)
 	return ret;
 }
 
+/* cpus_read_lock()'s lockdep identity: a holder shows in the task dump */
+static struct lock_class_key cpu_hotplug_key;
+static struct lockdep_map cpu_hotplug_map =
+	STATIC_LOCKDEP_MAP_INIT("cpu_hotplug_lock", &cpu_hotplug_key);
+
 void cpus_read_lock(void)
 {
 	might_sleep();
+	shim_lockdep_acquire(&cpu_hotplug_map, 0, SHIM_LOCK_SHARED, _RET_IP_);
 	/* one host thread under the deterministic engine: wait, do not block */
 	while (shim_det_active && pthread_rwlock_tryrdlock(&hotplug_lock))
 		shim_sched_point(SP_RELAX, NULL);
@@ -647,6 +653,7 @@ void cpus_read_lock(void)
 
 void cpus_read_unlock(void)
 {
+	shim_lockdep_release(&cpu_hotplug_map, _RET_IP_);
 	pthread_rwlock_unlock(&hotplug_lock);
 }
 

@@ -647,7 +647,6 @@ static size_t dump_wait_queue(const struct wait_queue_head *wq, char *buf,
 	return used;
 }
 
-/* Every task, its state, what it waits on, and those wait queues. */
 /* @ip as an offset into the object that holds it, which Python can name */
 static unsigned long image_offset(unsigned long ip)
 {
@@ -658,6 +657,14 @@ static unsigned long image_offset(unsigned long ip)
 	return ip;
 }
 
+static const char *held_lock_name(const struct shim_held_lock *h)
+{
+	const struct lockdep_map *map = h->lock;
+
+	return map->name ?: "?";
+}
+
+/* Every task, its state, what it waits on, and those wait queues. */
 SHIM_EXPORT size_t hk_task_dump(char *buf, size_t len)
 {
 	const void *queues[16];
@@ -685,7 +692,8 @@ SHIM_EXPORT size_t hk_task_dump(char *buf, size_t len)
 		for (int l = 0; l < t->lockdep_depth && l < MAX_LOCK_DEPTH &&
 		     used < len; l++)
 			used += snprintf(buf + used, len - used,
-					 " holds %p (taken at ip +%#lx)",
+					 " holds %s %p (taken at ip +%#lx)",
+					 held_lock_name(&t->held_locks[l]),
 					 t->held_locks[l].lock,
 					 image_offset(t->held_locks[l].ip));
 		if (since)

@@ -20,8 +20,11 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                     "memory back to zero.  0 means 'pick for me' where it is allowed.",
     )
     for f in fields(runner.TortureParams):
-        run.add_argument(f"--{f.name}", type=type(f.default), default=f.default,
-                         help=f"{f.metadata['help']} (default: {f.default})")
+        if isinstance(f.default, bool):
+            run.add_argument(f"--{f.name}", action="store_true", help=f.metadata["help"])
+        else:
+            run.add_argument(f"--{f.name}", type=type(f.default), default=f.default,
+                             help=f"{f.metadata['help']} (default: {f.default})")
     run.add_argument("--json", type=Path, help="also write the result as JSON to this file")
 
 
@@ -44,7 +47,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(line, flush=True)
     if args.json:
         report.save_json(result, args.json)
-    return 0 if result.success else 1
+    return result.exit_status
 
 
 def _cmd_build(args: argparse.Namespace) -> int:

@@ -48,6 +48,12 @@ class ImageSpec:
         return self.api == "percpu_ida"
 
     @property
+    def per_cpu_caches(self) -> bool:
+        """Tags cached per CPU, so an empty CPU steals: every percpu_ida
+        design, and the ida magazines."""
+        return self.percpu_ida or self.api == "ida_mag"
+
+    @property
     def has_driver(self) -> bool:
         """tagblk is built in: it follows percpu_ida's API generation."""
         return self.percpu_ida

@@ -19,6 +19,10 @@ def end_lines(result: TortureResult) -> list[str]:
     lines = [f"{name}: {stats} ({rate / 1e6:.2f} M checked ops/s)"]
     if result.success:
         lines.append(f"{name}: --- End of test: SUCCESS: {result.params.command()}")
+        if result.idle:
+            lines.append(f"{name}: ??? the run never saw: {', '.join(result.idle)}"
+                         + ("" if result.params.allow_idle else
+                            " (it tested less than it claims; --allow_idle accepts it)"))
     else:
         lines.append(f"{name}: !!! {result.reason}")
         lines.append(f"{name}: --- End of test: FAILURE: {result.params.command()}")

@@ -8,6 +8,7 @@ trace events instead of the end of the caller.
 from __future__ import annotations
 
 import collections
+import contextlib
 import ctypes
 import json
 import os
@@ -19,11 +20,11 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from torture import cabi, crash, faults, images, sanitizers, symbols
+from torture import cabi, crash, faults, images, phases, sanitizers, symbols
 from torture.errors import HarnessError, InvalidArgument, KernelBug, KernelDead
 from torture.kernel import MAX_CPUS, TASK_RUNNING, TASK_UNINTERRUPTIBLE, Kernel, Pool
 
@@ -55,8 +56,9 @@ class TortureParams:
     onoff_interval: float = _p(1.0, "s between CPU hotplug operations")
     onoff_holdoff: float = _p(0.5, "s before the first hotplug operation")
     shuffle_interval: float = _p(10.0, "ms between moves of a random task to a random vCPU")
-    stutter: float = _p(2.0, "s between pauses: all tasks stop, the pool is checked "
-                             "at quiescence, they resume")
+    stutter: float = _p(0.2, "s between pauses: all tasks stop, the pool is checked "
+                             "at quiescence, they resume; a task that does not stop "
+                             "within stall_timeout/2 is a FAILURE")
     delay: int = _p(0, "per-mille of scheduling points (READ_ONCE/WRITE_ONCE included) that "
                        "spin for up to 2 us, one in four of them then preempting or "
                        "migrating the task where the kernel could (seeded)")
@@ -70,6 +72,8 @@ class TortureParams:
     slice: int = _p(64, "operations per kernel entry before a task lets its vCPU go")
     stat_interval: float = _p(2.0, "s between stats lines")
     seed: int = _p(0, "random seed (0: pick one and print it)")
+    allow_idle: bool = _p(False, "exit 0 even when the run never saw -ENOSPC, a sleep, a "
+                                 "steal or a stutter (else a ??? line and exit status 3)")
 
     def validate(self) -> None:
         """Every bad value named before anything starts."""
@@ -102,8 +106,10 @@ class TortureParams:
 
     def command(self) -> str:
         """The command line that reruns exactly this run."""
-        args = " ".join(f"--{f.name} {shlex.quote(str(getattr(self, f.name)))}"
-                        for f in fields(self) if f.name != "fault" or self.fault)
+        args = " ".join(f"--{f.name}" if isinstance(f.default, bool) else
+                        f"--{f.name} {shlex.quote(str(getattr(self, f.name)))}"
+                        for f in fields(self)
+                        if getattr(self, f.name) or f.name not in ("fault", "allow_idle"))
         return f"{images.rerun_prefix(self.torture_type)}python -m torture run {args}"
 
 
@@ -115,18 +121,27 @@ class TortureResult:
     stats: dict[str, int]
     elapsed: float
     reports: list[str]
+    idle: list[str] = field(default_factory=list)  # pressure never seen (phases.idle)
 
     def to_json(self) -> dict[str, object]:
         return {
             "params": asdict(self.params), "success": self.success, "reason": self.reason,
             "stats": self.stats, "elapsed": self.elapsed, "reports": self.reports,
-            "rerun": self.params.command(),
+            "idle": self.idle, "rerun": self.params.command(),
         }
 
     @classmethod
     def from_json(cls, data: dict) -> TortureResult:  # type: ignore[type-arg]
         return cls(TortureParams(**data["params"]), data["success"], data["reason"],
-                   data["stats"], data["elapsed"], data["reports"])
+                   data["stats"], data["elapsed"], data["reports"], data.get("idle", []))
+
+    @property
+    def exit_status(self) -> int:
+        """0 SUCCESS, 1 FAILURE, 3 SUCCESS of a run that stayed idle
+        (unless allow_idle)."""
+        if not self.success:
+            return 1
+        return 3 if self.idle and not self.params.allow_idle else 0
 
 
 class Failure(Exception):
@@ -149,6 +164,17 @@ class Campaign:
         self.down: tuple[int, float, int] | None = None  # cpu, since, tags parked there
         # (time, steal attempts so far): what the stall check's window saw
         self.steal_samples: collections.deque[tuple[float, int]] = collections.deque()
+        # the monitor's call that may block (hotplug, a stutter) and since when
+        self.calling: tuple[str, float] | None = None
+
+    @contextlib.contextmanager
+    def monitor_call(self, what: str) -> Iterator[None]:
+        """The monitor is in a call that may block: the watchdog bounds it."""
+        self.calling = (what, time.monotonic())
+        try:
+            yield
+        finally:
+            self.calling = None
 
     # ---- the C side ----
 
@@ -231,21 +257,53 @@ class Campaign:
                               f"while {free} tags are free") from e
             self.pool.free(tag, cpu=cpu)
 
+    def quiesce(self) -> int | None:
+        """Pause every task: the number asleep once all are still, or None
+        when the C side failed meanwhile (it says why).  Tasks stop between
+        slices, so this takes milliseconds: one still running after half
+        the stall timeout is a FAILURE that names it."""
+        lib = self.kernel.lib
+        sleepers = ctypes.c_int()
+        bound = self.p.stall_timeout / 2
+        deadline = time.monotonic() + bound
+        ops_before = self.progress()[0]
+        while lib.hk_torture_pause(ctypes.byref(sleepers)) < self.p.nr_tasks:
+            if self.c_failure() or self.kernel.dead:
+                lib.hk_torture_resume()
+                return None
+            if time.monotonic() > deadline:
+                ops, quiet = self.progress()
+                late = [f"task {i} ({ops[i] - ops_before[i]} operations begun meanwhile)"
+                        for i in range(self.p.nr_tasks) if not quiet[i]]
+                what = ", ".join(late) or "an interrupt handler (every task is still)"
+                raise Failure(f"stutter: {what} did not stop within {bound:.1f} s: "
+                              f"neither paused nor asleep\n{task_report(self.kernel)}")
+            time.sleep(0.001)
+        return sleepers.value
+
+    def progress(self) -> tuple[list[int], list[int]]:
+        """Each task's operations begun (the harness's count) and whether it
+        is quiet (paused, or asleep in the kernel)."""
+        n = self.p.nr_tasks
+        ops, quiet = (ctypes.c_long * n)(), (ctypes.c_int * n)()
+        self.kernel.lib.hk_torture_progress(ops, quiet, n)
+        return list(ops), list(quiet)
+
+    def held(self) -> set[int]:
+        """The tags the ledger says someone holds (a task or an irq slot)."""
+        return {t for t, o in enumerate(self.owners()) if o}
+
     def stutter(self) -> None:
         """Pause everything; at quiescence the pool must add up and be usable."""
         lib = self.kernel.lib
-        sleepers = ctypes.c_int()
-        deadline = time.monotonic() + 2 * self.p.stall_timeout
-        while lib.hk_torture_pause(ctypes.byref(sleepers)) < self.p.nr_tasks:
-            if time.monotonic() > deadline or self.c_failure():
-                lib.hk_torture_resume()
-                return  # the stall check or the C side will say why
-            time.sleep(0.001)
-        owned = {t for t, o in enumerate(self.owners()) if o}
+        sleepers = self.quiesce()
+        if sleepers is None:
+            return
+        owned = self.held()
         lib.hk_fault_suspend(1)  # the checks' own calls must not be failed
         try:
             self.check_conservation(owned)
-            if sleepers.value:
+            if sleepers:
                 self.check_no_lost_wakeup(owned)
             else:
                 self.check_availability(owned)
@@ -271,23 +329,27 @@ class Campaign:
                           f"{self.kernel.task_dump()}")
 
     def check_stall(self) -> None:
-        """A task asleep past stall_timeout while tags are free: liveness."""
+        """A task asleep past stall_timeout while tags are free: liveness.
+        Free means free by the ledger, counted at quiescence: the
+        allocator's own counters are what a bug would get wrong."""
         now = time.monotonic()
         self.steal_samples.append((now, self.stats_counts()[2]))
         window = now - self.p.stall_timeout
         while len(self.steal_samples) > 1 and self.steal_samples[1][0] <= window:
             self.steal_samples.popleft()
-        longest = self.kernel.lib.hk_longest_sleep_ms() / 1000
-        if longest <= self.p.stall_timeout:
+        if self.kernel.lib.hk_longest_sleep_ms() / 1000 <= self.p.stall_timeout:
             return
-        if self.kernel.features & cabi.FEAT_FREE_TAGS:
-            free = sum(self.pool.free_tags(c) for c in range(self.p.nr_cpus + 1))
-            if free <= self.pool.wake_slack():
-                return
-        else:
-            free = -1
-        raise Failure(f"stall: a task has slept {longest:.1f} s with {free} tags free "
-                      f"({self.where_free()})\n  every task:\n{self.kernel.task_dump()}")
+        if self.quiesce() is None:
+            return
+        try:
+            free = self.p.nr_tags - len(self.held())
+            longest = self.kernel.lib.hk_longest_sleep_ms() / 1000
+            if longest > self.p.stall_timeout and free > self.pool.wake_slack():
+                raise Failure(f"stall: a task has slept {longest:.1f} s while {free} tags "
+                              f"are free ({self.where_free()})\n  every task:\n"
+                              f"{self.kernel.task_dump()}")
+        finally:
+            self.kernel.lib.hk_torture_resume()
 
     def stats_counts(self) -> list[int]:
         """sleeps, wakeups, steal attempts (atomics and locks on another CPU's
@@ -317,7 +379,8 @@ class Campaign:
         k = self.kernel
         if self.down:
             cpu, since, parked = self.down
-            k.cpu_up(cpu)
+            with self.monitor_call(f"cpu_up({cpu})"):
+                k.cpu_up(cpu)
             self._note_stranded(since, parked)
             self.down = None
         else:
@@ -325,7 +388,8 @@ class Campaign:
             if len(candidates) < 2:
                 return
             cpu = self.rng.choice(candidates)
-            k.cpu_down(cpu)
+            with self.monitor_call(f"cpu_down({cpu})"):
+                k.cpu_down(cpu)
             parked = (self.pool.free_tags(cpu)
                       if k.features & cabi.FEAT_FREE_TAGS else 0)
             self.down = (cpu, time.monotonic(), parked)
@@ -392,6 +456,7 @@ class Watchdog:
         self.c = campaign
         self.on_hang = on_hang
         self.deadline: float | None = None  # the end's bound, once it began
+        self.found: str | None = None  # the failure that ended the run early
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -402,8 +467,10 @@ class Watchdog:
         self.done.set()
         self.thread.join()
 
-    def ending(self) -> None:
-        """The stop has begun: it has stall_timeout plus the stop's grace."""
+    def ending(self, found: str | None) -> None:
+        """The stop has begun, after @found if a check failed: it has
+        stall_timeout plus the stop's grace."""
+        self.found = found
         self.deadline = time.monotonic() + 2 * self.c.p.stall_timeout + 10
 
     def _watch(self) -> None:
@@ -415,12 +482,23 @@ class Watchdog:
             now = time.monotonic()
             if self.deadline is not None:
                 if now > self.deadline:
-                    self.on_hang(self.diagnosis(
-                        "no progress: the tasks did not stop within "
-                        f"{2 * self.c.p.stall_timeout + 10:.0f} s of the end"))
+                    late = (f"the tasks did not stop within "
+                            f"{2 * self.c.p.stall_timeout + 10:.0f} s of the end")
+                    self.on_hang(f"{self.found}\n  then {late}" if self.found else
+                                 self.diagnosis(f"no progress: {late}"))
                     return
                 continue
             count = self.c.kernel.lib.hk_torture_progress(ops, quiet, n)
+            call = self.c.calling
+            if call and now - call[1] > self.c.p.stall_timeout:
+                stuck = [f"task {i} (neither paused nor asleep, no operation begun since)"
+                         for i in range(min(count, n)) if not quiet[i] and since[i] <= call[1]]
+                self.on_hang(self.diagnosis(
+                    f"no progress: the monitor's {call[0]} has not returned for "
+                    f"{now - call[1]:.1f} s; held up by "
+                    f"{', '.join(stuck) or 'a task holding what it waits for'}\n"
+                    f"{lock_holders(self.c.kernel)}"))
+                return
             for i in range(min(count, n)):
                 if quiet[i] or ops[i] != seen[i]:
                     seen[i], since[i] = ops[i], now
@@ -431,10 +509,22 @@ class Watchdog:
                     return
 
     def diagnosis(self, what: str) -> str:
-        k = self.c.kernel
-        tasks = symbols.name_offsets(k.image, k.task_dump(), TASK_DUMP_IP)
-        return (f"{what}\n  every task (state, vCPU, preempt count, irqs, locks held):\n"
-                f"{tasks}  last trace events:\n{k.trace(24)}")
+        return f"{what}\n{task_report(self.c.kernel)}  last trace events:\n" \
+               f"{self.c.kernel.trace(24)}"
+
+
+def lock_holders(kernel: Kernel) -> str:
+    """The tasks that hold a lock, as the task dump shows them."""
+    dump = symbols.name_offsets(kernel.image, kernel.task_dump(), TASK_DUMP_IP)
+    holders = [line for line in dump.splitlines() if " holds " in line]
+    return "  tasks holding locks:\n" + "\n".join(holders or ["    none"]) + "\n"
+
+
+def task_report(kernel: Kernel) -> str:
+    """Every task: state, vCPU, preempt count, irqs, the locks it holds (and
+    where it took them), what it sleeps on."""
+    tasks = symbols.name_offsets(kernel.image, kernel.task_dump(), TASK_DUMP_IP)
+    return f"  every task (state, vCPU, preempt count, irqs, locks held):\n{tasks}"
 
 
 def drain_check(pool: Pool, timeout: float = 10.0) -> None:
@@ -486,7 +576,9 @@ def run(params: TortureParams, emit: Callable[[str], None] = print,
     if trace_file:
         c.kernel.lib.hk_trace_attach(str(trace_file).encode())
         c.kernel.lib.hk_torture_history_attach(f"{trace_file}.ops".encode())
-    emit(f"--- Start of test: {' '.join(f'{k}={v}' for k, v in asdict(p).items())}")
+    off = phases.disabled(p, c.kernel.features)
+    emit(f"--- Start of test: {' '.join(f'{k}={v}' for k, v in asdict(p).items())}"
+         + (f"; disabled: {'; '.join(off)}" if off else ""))
     if c.kernel.spec.dropin:  # what was recognised in the user's file
         emit(f"{name}: {c.kernel.spec.about}")
     c.start()
@@ -518,14 +610,16 @@ def run(params: TortureParams, emit: Callable[[str], None] = print,
                 c.onoff()
             c.watch_stranded()
             if stutter_tick.due(now):
-                c.stutter()
-            c.check_stall()
+                with c.monitor_call("stutter"):
+                    c.stutter()
+            with c.monitor_call("stall check"):
+                c.check_stall()
     except Failure as e:
         reason = str(e)
     except (KernelBug, KernelDead) as e:
         reason = f"kernel BUG during a check:\n{e}"
     if watchdog:
-        watchdog.ending()
+        watchdog.ending(reason)
     final = c.finish()
     if watchdog:
         watchdog.stop()
@@ -534,7 +628,8 @@ def run(params: TortureParams, emit: Callable[[str], None] = print,
     stats = c.stats()
     reports = [str(r) for r in c.kernel.reports()]
     c.kernel.close()
-    return TortureResult(p, reason is None, reason or "", stats, elapsed, reports)
+    return TortureResult(p, reason is None, reason or "", stats, elapsed, reports,
+                         phases.idle(c.kernel.spec, stats))
 
 
 def run_isolated(params: TortureParams, emit: Callable[[str], None] = print) -> TortureResult:
