@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -192,3 +194,91 @@ def test_phases_off_by_parameter():
     assert off(stutter=0) == ["stutter: checks at the end only (stutter=0)"]
     p = runner.TortureParams().resolved()
     assert phases.disabled(p, 0) == ["interruptible sleeps (the allocator has none)"]
+
+
+COUNTED = "__attribute__((visibility(\"default\"))) long"
+# the port counting for itself: successful steals, remote cache locks, and
+# calls that returned on another CPU than they began on
+COUNTING_EDITS = [
+    ("static void pida_steal(",
+     f"{COUNTED} counted_steals, counted_steal_locks, counted_moves;\n\n"
+     "static void pida_steal("),
+    ("\t\tspin_lock(&victim->lock);\n",
+     "\t\tspin_lock(&victim->lock);\n"
+     "\t\t__atomic_fetch_add(&counted_steal_locks, 1, __ATOMIC_RELAXED);\n"),
+    ("\t\tif (cache->nr_free)\n\t\t\treturn;\n",
+     "\t\tif (cache->nr_free) {\n"
+     "\t\t\t__atomic_fetch_add(&counted_steals, 1, __ATOMIC_RELAXED);\n"
+     "\t\t\treturn;\n\t\t}\n"),
+    ("int percpu_ida_alloc(struct percpu_ida *pool, int state)\n{",
+     "static int alloc_counted(struct percpu_ida *pool, int state)\n{"),
+    ("EXPORT_SYMBOL_GPL(percpu_ida_alloc);",
+     "int percpu_ida_alloc(struct percpu_ida *pool, int state)\n{\n"
+     "\tint cpu = raw_smp_processor_id();\n\tint tag = alloc_counted(pool, state);\n\n"
+     "\tif (raw_smp_processor_id() != cpu)\n"
+     "\t\t__atomic_fetch_add(&counted_moves, 1, __ATOMIC_RELAXED);\n\treturn tag;\n}\n"
+     "EXPORT_SYMBOL_GPL(percpu_ida_alloc);"),
+    ("void percpu_ida_free(struct percpu_ida *pool, unsigned int tag)\n{",
+     "static void free_counted(struct percpu_ida *pool, unsigned int tag)\n{"),
+    ("EXPORT_SYMBOL_GPL(percpu_ida_free);",
+     "void percpu_ida_free(struct percpu_ida *pool, unsigned int tag)\n{\n"
+     "\tint cpu = raw_smp_processor_id();\n\n\tfree_counted(pool, tag);\n"
+     "\tif (raw_smp_processor_id() != cpu)\n"
+     "\t\t__atomic_fetch_add(&counted_moves, 1, __ATOMIC_RELAXED);\n}\n"
+     "EXPORT_SYMBOL_GPL(percpu_ida_free);"),
+]
+
+
+def test_counters_agree_with_the_allocators_own_count(tmp_path, monkeypatch):
+    """steals (successful), steal_attempts, migrations_in_kernel and the
+    tags stranded by cpu_down, each against a count kept independently:
+    by the allocator itself, or read while every task is paused."""
+    env = planted.dropin_edits(tmp_path, COUNTING_EDITS)
+    for name in ("PERCPU_IDA_SRC", "PERCPU_IDA_H"):
+        monkeypatch.setenv(name, env[name])
+    p = runner.TortureParams(torture_type="dropin", nr_cpus=3, nr_tasks=3, preempt=20,
+                             stall_timeout=30.0, seed=7,
+                             fault="fail_function:inject=percpu_ida_alloc,retval=-12,"
+                                   "probability=2,times=-1").resolved()
+    c = runner.Campaign(p, emit=lambda _: None)
+    lib = c.kernel.lib
+    try:
+        c.start()
+        stranded = []
+        while len(stranded) < 3 or c.stats()["migrations_in_kernel"] < 100:
+            time.sleep(0.01)  # the monitor's pace: count progress, not time
+            if c.stats()["ops"] < 50_000 * (len(stranded) + 1):
+                continue
+            assert c.quiesce() is not None
+            cpu = 1 + len(stranded) % 2
+            cached = c.pool.free_tags(cpu)
+            c.kernel.cpu_down(cpu)
+            stranded.append((cached, lib.hk_torture_last_stranded()))
+            c.kernel.cpu_up(cpu)
+            lib.hk_torture_resume()
+        assert lib.hk_torture_stop(30_000) == 0
+        stats = c.stats()
+
+        def counted(name: str) -> int:
+            return ctypes.c_long.in_dll(lib, name).value
+
+        assert stats["steals"] == counted("counted_steals") > 0
+        assert stats["steal_attempts"] == counted("counted_steal_locks") > stats["steals"]
+        assert stats["migrations_in_kernel"] == counted("counted_moves") >= 100
+        assert all(seen == probed for seen, probed in stranded), stranded
+        injected = int(c.kernel.fault_read("fail_function")["injected"])
+        assert stats["injected"] + stats["irq_injected"] == injected > 0
+        assert stats["irq_injected"] > 0
+    finally:
+        c.kernel.close()
+
+
+def test_interrupts_are_raised_at_the_rate_asked():
+    """The raiser keeps to the clock: a late wakeup raises what fell due."""
+    result = runner.run(runner.TortureParams(duration=1.5, stat_interval=0, irq_interval=100,
+                                             seed=3), emit=lambda _: None)
+    assert result.success, result.reason
+    expected = result.elapsed * 1e6 / 100
+    assert 0.8 * expected < result.stats["irqs_raised"] <= 1.01 * expected, result.stats
+    # delivered ones land on a busy vCPU unless its task left it meanwhile
+    assert result.stats["irqs_idle"] < result.stats["irqs"] / 2, result.stats

@@ -9,13 +9,18 @@
 #include <linux/sched.h>
 #include <linux/gfp.h>
 #include <linux/fault-inject.h>
+#include <execinfo.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "internal.h"
 
+#define STACKTRACE_MAX	64
+
 #define FAULT_ATTR_INITIALIZER(n, ignore) {				\
 	.name = n, .interval = 1, .times = ATOMIC_INIT(1),		\
-	.ignore_gfp_wait = ignore }
+	.ignore_gfp_wait = ignore, .stacktrace_depth = 32,		\
+	.require_end = ULONG_MAX }
 
 /*
  * One per attach point.  ignore-gfp-wait starts at N, as syzkaller sets it,
@@ -59,6 +64,40 @@ static uint64_t attr_rand(struct fault_attr *attr)
 static bool fail_task(struct task_struct *t)
 {
 	return t && !(t->flags & PF_IDLE) && (t->flags & PF_MAKE_IT_FAIL);
+}
+
+static bool in_range(unsigned long pc, unsigned long start, unsigned long end)
+{
+	return pc >= start && pc < end;
+}
+
+/*
+ * The stack trace filter: fail only a call with a return address in
+ * [require-start, require-end) among its innermost stacktrace-depth frames,
+ * and none in [reject-start, reject-end).  Without either range set it does
+ * not walk the stack at all.
+ */
+static bool stack_allows(struct fault_attr *attr)
+{
+	void *frames[STACKTRACE_MAX];
+	bool found = attr->require_start == 0 && attr->require_end == ULONG_MAX;
+	int n;
+
+	if (!attr->stacktrace_depth ||
+	    (found && !attr->reject_start && !attr->reject_end))
+		return found;
+	/* the unwinder reads .eh_frame: it crosses libffi and the host's frames */
+	n = backtrace(frames, min_t(unsigned long, attr->stacktrace_depth + 1,
+				    STACKTRACE_MAX));
+	for (int i = 1; i < n; i++) {	/* past should_fail() itself */
+		unsigned long pc = (unsigned long)frames[i];
+
+		if (in_range(pc, attr->reject_start, attr->reject_end))
+			return false;
+		if (in_range(pc, attr->require_start, attr->require_end))
+			found = true;
+	}
+	return found;
 }
 
 /* The kernel's fail_dump(): verbose 1 says what failed, 2 adds the stack. */
@@ -105,6 +144,8 @@ bool should_fail(struct fault_attr *attr, ssize_t size)
 	if (attr->task_filter && !(in_task && fail_task(t)))
 		return false;
 	if (atomic_read(&attr->times) == 0)
+		return false;
+	if (!stack_allows(attr))
 		return false;
 	/* the attribute's counters are one state for every caller */
 	shim_det_note_machine();
@@ -251,6 +292,18 @@ SHIM_EXPORT int hk_fault_write(const char *path, const char *value)
 		if (v > 0 || v < -4095)
 			return -EINVAL;
 		fail_function_retval = v;
+	} else if (!strcmp(knob, "stacktrace-depth")) {
+		if (v < 0 || v >= STACKTRACE_MAX)
+			return -EINVAL;
+		attr->stacktrace_depth = v;
+	} else if (!strcmp(knob, "require-start")) {
+		attr->require_start = v;
+	} else if (!strcmp(knob, "require-end")) {
+		attr->require_end = v;
+	} else if (!strcmp(knob, "reject-start")) {
+		attr->reject_start = v;
+	} else if (!strcmp(knob, "reject-end")) {
+		attr->reject_end = v;
 	} else if (!strcmp(knob, "seed")) {
 		attr->rng = (uint64_t)v * 0x9e3779b97f4a7c15ull + 1;
 	} else {
@@ -272,10 +325,14 @@ SHIM_EXPORT long hk_fault_read(const char *point, char *buf, size_t len)
 		return -ENOENT;
 	n = snprintf(buf, len,
 		     "probability %lu\ninterval %lu\ntimes %d\nspace %d\n"
-		     "verbose %lu\ntask-filter %d\ninjected %lu\n",
+		     "verbose %lu\ntask-filter %d\ninjected %lu\n"
+		     "stacktrace-depth %lu\nrequire-start %#lx\nrequire-end %#lx\n"
+		     "reject-start %#lx\nreject-end %#lx\n",
 		     attr->probability, attr->interval, atomic_read(&attr->times),
 		     atomic_read(&attr->space), attr->verbose, attr->task_filter,
-		     __atomic_load_n(&attr->injected, __ATOMIC_RELAXED));
+		     __atomic_load_n(&attr->injected, __ATOMIC_RELAXED),
+		     attr->stacktrace_depth, attr->require_start,
+		     attr->require_end, attr->reject_start, attr->reject_end);
 	if (attr == &fault_points[SHIM_FAIL_FUNCTION])
 		n += snprintf(buf + n, len - n, "inject %s\nretval %ld\n",
 			      fail_function_name, fail_function_retval);

@@ -500,6 +500,9 @@ static int up_online(unsigned int cpu, long arg)
 }
 
 /* Down from the ONLINE section's end: DYING under stop-machine, then DEAD. */
+/* the harness's look at a CPU the moment it is gone, nothing else running */
+void (*shim_cpu_dying_probe)(unsigned int cpu);
+
 static void take_cpu_down(unsigned int cpu)
 {
 	struct vcpu *v = &shim_vcpus[cpu];
@@ -511,6 +514,8 @@ static void take_cpu_down(unsigned int cpu)
 	clear_bit(cpu, __cpu_online_mask.bits);
 	WRITE_ONCE(v->online, 0);
 	__atomic_store_n(&v->pending_irqs, 0, __ATOMIC_RELAXED);	/* nobody to take them */
+	if (shim_cpu_dying_probe)
+		shim_cpu_dying_probe(cpu);
 	stop_machine_end();
 }
 

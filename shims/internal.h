@@ -74,6 +74,7 @@ int hk_call(struct task_struct *t, int cpu, long (*fn)(void *), void *arg,
 	    long *ret);
 int hk_irq_call(int cpu, long (*fn)(void *), void *arg, long *ret);
 struct task_struct *hk_task_create(const char *name);
+void hk_task_make_it_fail(struct task_struct *t, int on);
 void hk_signal(struct task_struct *t, int fatal);
 size_t hk_task_dump(char *buf, size_t len);
 
@@ -81,6 +82,9 @@ size_t hk_task_dump(char *buf, size_t len);
 void shim_time_boot(void);
 uint64_t shim_det_clock_ns(void);
 void shim_det_clock_advance(uint64_t ns);
+
+/* hotplug.c: called under stop_machine as a CPU goes offline */
+extern void (*shim_cpu_dying_probe)(unsigned int cpu);
 
 /* threaded.c */
 uint64_t shim_task_rand(struct task_struct *t);

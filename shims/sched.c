@@ -263,6 +263,8 @@ void shim_schedule(void)
 
 	schedule_debug(t);
 	shim_sched_point(SP_SCHEDULE, t);
+	/* a wait's next search begins: a steal counts only if it is that one's */
+	t->remote_since_sleep = 0;
 	state = __atomic_load_n(&t->state, __ATOMIC_SEQ_CST);
 	if (state == TASK_RUNNING) {
 		/* a voluntary yield: let a task waiting for this vCPU in */
@@ -549,15 +551,12 @@ SHIM_EXPORT void hk_sched_counts(long *out)
 	out[2] = out[3] = 0;
 	shim_racy_reads_begin();
 	pthread_mutex_lock(&tasks_lock);
+	/* every task, each vCPU's idle task (the interrupts it ran) included */
 	for (int i = 0; i < nr_tasks; i++) {
 		out[2] += READ_ONCE(all_tasks[i]->nr_remote_pcpu);
 		out[3] += READ_ONCE(all_tasks[i]->nr_global_locks);
 	}
 	pthread_mutex_unlock(&tasks_lock);
-	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
-		out[2] += READ_ONCE(shim_vcpus[cpu].idle.nr_remote_pcpu);
-		out[3] += READ_ONCE(shim_vcpus[cpu].idle.nr_global_locks);
-	}
 	shim_racy_reads_end();
 }
 
@@ -655,6 +654,14 @@ static unsigned long image_offset(unsigned long ip)
 	if (dladdr((void *)ip, &info) && info.dli_fbase)
 		return ip - (unsigned long)info.dli_fbase;
 	return ip;
+}
+
+/* Where the image is loaded: its offsets (DWARF's pcs) plus this are addresses. */
+SHIM_EXPORT unsigned long hk_image_base(void)
+{
+	Dl_info info;
+
+	return dladdr((void *)hk_image_base, &info) ? (unsigned long)info.dli_fbase : 0;
 }
 
 static const char *held_lock_name(const struct shim_held_lock *h)

@@ -16,6 +16,7 @@
 
 static unsigned int delay_permille;
 static unsigned int delay_max_ns;
+static unsigned int preempt_permille;
 static bool counting;
 static long nr_preemptions, nr_access_preemptions;
 /* marked accesses call it while no delay is injected */
@@ -49,8 +50,10 @@ static void count_point(struct task_struct *t, enum shim_point point,
 	if (point != SP_LOCK && point != SP_XCHG && point != SP_CMPXCHG)
 		return;
 	cpu = shim_pcpu_cpu_of(obj);
-	if (cpu >= 0 && cpu != t->cpu)
+	if (cpu >= 0 && cpu != t->cpu) {
 		t->nr_remote_pcpu++;
+		t->remote_since_sleep++;
+	}
 	else if (cpu < 0 && point == SP_LOCK &&
 		 !((const struct raw_spinlock *)obj)->wq_lock)
 		t->nr_global_locks++;
@@ -109,6 +112,8 @@ static void threaded_hook(enum shim_point point, const volatile void *obj)
 		if ((shim_task_rand(t) & 3) == 0)
 			preempt_here(t, point);
 	}
+	if (preempt_permille && shim_task_rand(t) % 1000 < preempt_permille)
+		preempt_here(t, point);
 	if (t->vcpu && !t->irqs_off &&
 	    __atomic_load_n(&t->vcpu->pending_irqs, __ATOMIC_RELAXED))
 		shim_irq_restore_slow();
@@ -116,13 +121,13 @@ static void threaded_hook(enum shim_point point, const volatile void *obj)
 
 static void update_hook(void)
 {
-	bool on = delay_permille || shim_irq_handler || counting;
+	bool moves = delay_permille || preempt_permille;
+	bool on = moves || shim_irq_handler || counting;
 
 	__atomic_store_n(&shim_sched_hook, on ? threaded_hook : NULL,
 			 __ATOMIC_RELEASE);
-	/* marked accesses are points only where delays can be injected there */
-	__atomic_store_n(&shim_once_hook,
-			 delay_permille ? threaded_hook : shim_once_nop,
+	/* marked accesses are points only where a task can be delayed or moved */
+	__atomic_store_n(&shim_once_hook, moves ? threaded_hook : shim_once_nop,
 			 __ATOMIC_RELEASE);
 }
 
@@ -145,6 +150,17 @@ SHIM_EXPORT void hk_set_delay(unsigned int permille, unsigned int max_ns)
 {
 	delay_permille = permille > 1000 ? 1000 : permille;
 	delay_max_ns = max_ns;
+	update_hook();
+}
+
+/**
+ * hk_set_preempt() - involuntary preemption at scheduling points
+ * @permille: chance per point where the kernel could preempt (preemption
+ *	and irqs on), in 1/1000; half of the preemptions migrate the task
+ */
+SHIM_EXPORT void hk_set_preempt(unsigned int permille)
+{
+	preempt_permille = permille > 1000 ? 1000 : permille;
 	update_hook();
 }
 

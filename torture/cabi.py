@@ -96,6 +96,7 @@ class HkTortureParams(ctypes.Structure):
         ("shuffle_interval_us", ctypes.c_int),
         ("injected_errno", ctypes.c_int),
         ("seed", ctypes.c_ulong),
+        ("irq_busy", ctypes.c_int),
     ]
 
 
@@ -103,8 +104,9 @@ class HkTortureParams(ctypes.Structure):
 SCHED_COUNTS = 5
 
 TORTURE_STATS = ("ops", "allocs", "frees", "enospc", "sleeping_allocs", "restarts",
-                 "cross_frees", "irqs", "irq_allocs", "signals", "migrations", "injected",
-                 "errors")
+                 "cross_frees", "irqs", "irq_allocs", "signals", "migrations_between_ops",
+                 "injected", "errors", "irq_injected", "steals", "migrations_in_kernel",
+                 "irqs_raised", "irqs_idle")
 
 
 class HkTortureStats(ctypes.Structure):
@@ -243,6 +245,7 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_task_fail_nth": (ctypes.c_uint, [ctypes.c_void_p]),
     "hk_task_dump": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]),
     "hk_longest_sleep_ms": (ctypes.c_long, []),
+    "hk_image_base": (ctypes.c_ulong, []),
     "hk_signal": (None, [ctypes.c_void_p, ctypes.c_int]),
     "hk_fault_write": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_char_p]),
     "hk_fault_read": (ctypes.c_long, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]),
@@ -282,6 +285,8 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_set_delay": (None, [ctypes.c_uint, ctypes.c_uint]),
     "hk_set_spurious_wakeups": (None, [ctypes.c_uint]),
     "hk_preemptions": (ctypes.c_long, [ctypes.c_int]),
+    "hk_set_preempt": (None, [ctypes.c_uint]),
+    "hk_torture_last_stranded": (ctypes.c_long, []),
     "hk_sched_counts": (None, [c_long_p]),
     "hk_set_counting": (None, [ctypes.c_int]),
     "hk_trace_attach": (ctypes.c_int, [ctypes.c_char_p]),

@@ -68,6 +68,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
         print(f"{spec.name:28s} BROKEN, for the deterministic engine: {spec.about}")
     for spec in images.BARRIER_ONLY.values():
         print(f"{spec.name:28s} BROKEN, for SAN=thread: {spec.about}")
+    for spec in images.DRIVER_ERROR_PATHS.values():
+        print(f"{spec.name:28s} BROKEN, for the fault scripts: {spec.about}")
     return 0
 
 

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 from torture.errors import InvalidArgument
 
 POINTS = ("failslab", "fail_page_alloc", "fail_percpu", "fail_function")
-COMMON = ("probability", "interval", "times", "space", "verbose", "task-filter", "seed")
+# the stack trace filter's code ranges: an address, or a function of the
+# image (its first byte in a *-start knob, the byte after its end in *-end)
+RANGES = ("require-start", "require-end", "reject-start", "reject-end")
+COMMON = ("probability", "interval", "times", "space", "verbose", "task-filter", "seed",
+          "stacktrace-depth", *RANGES)
 KNOBS = {
     "failslab": (*COMMON, "ignore-gfp-wait"),
     "fail_page_alloc": (*COMMON, "ignore-gfp-wait"),
@@ -36,12 +40,16 @@ def _check(point: str, knob: str, value: str) -> None:
             raise InvalidArgument(f"fail_function can inject {', '.join(FUNCTIONS)}, "
                                   f"not {value!r}")
         return
+    if knob in RANGES and value.isidentifier():
+        return  # a function: the kernel it is armed in knows where it lies
     try:
         number = int(value, 0)
     except ValueError:
-        raise InvalidArgument(f"{point}/{knob}={value!r} is not an integer") from None
+        raise InvalidArgument(f"{point}/{knob}={value!r} is not an integer"
+                              + (" or a function name" if knob in RANGES else "")) from None
     limits = {"probability": (0, 100), "interval": (1, None), "times": (-1, None),
-              "space": (0, None), "retval": (-4095, 0)}
+              "space": (0, None), "retval": (-4095, 0), "stacktrace-depth": (0, 63),
+              **{name: (0, None) for name in RANGES}}
     low, high = limits.get(knob, (None, None))
     if (low is not None and number < low) or (high is not None and number > high):
         span = f"{low}..{high}" if high is not None else f">= {low}"

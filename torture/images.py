@@ -175,6 +175,19 @@ INTERLEAVING_ONLY = {
 }
 
 
+# Bugs in the driver's error paths: only injected allocation failures reach
+# them, so the fault scripts (python -m torture fault) are what must catch
+# them, each for the reason given (a regex over the script's output).
+DRIVER_ERROR_PATHS = {
+    name: _broken(name, "percpu_ida", f"{patch}.patch", expect)
+    for name, patch, expect in [
+        ("broken_tagblk_init_leak", "tagblk-init-unwind-leaks", r"!!! leak"),
+        ("broken_tagblk_lost_on_enomem", "tagblk-submit-error-loses-request",
+         r"!!! requests never ended"),
+    ]
+}
+
+
 # Mutants that drop a barrier the kernel's memory model needs: the
 # sequentially consistent engines cannot see them; TSan's fence model
 # (SAN=thread, shims/tsan_fence.c) reports the race they open.
@@ -276,7 +289,8 @@ def lookup(name: str) -> ImageSpec:
         if spec is None:
             raise UnknownAllocator(f"allocator {name!r} needs {needs}")
         return spec
-    table = {**CORRECT, **BASELINES, **BROKEN, **INTERLEAVING_ONLY, **BARRIER_ONLY}
+    table = {**CORRECT, **BASELINES, **BROKEN, **INTERLEAVING_ONLY, **BARRIER_ONLY,
+             **DRIVER_ERROR_PATHS}
     for spec in dropins():
         table[spec.name] = spec
     if name not in table:

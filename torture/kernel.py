@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from torture import cabi, faults, images, sanitizers
+from torture import cabi, faults, images, sanitizers, symbols
 from torture.errors import (
     HarnessError,
     Interrupted,
@@ -255,7 +255,20 @@ class Kernel:
         """Arm a fault: inject("failslab:probability=10,times=5")."""
         parsed = faults.parse(spec) if isinstance(spec, str) else spec
         for knob, value in parsed.knobs:
+            if knob in faults.RANGES and value.isidentifier():
+                value = str(self.function_address(value, end=knob.endswith("-end")))
             self.fault_write(f"{parsed.point}/{knob}", value)
+
+    def function_address(self, name: str, end: bool = False) -> int:
+        """Where the out-of-line copy of function @name starts (or ends) in
+        this kernel's memory: what a stack trace's return addresses fall in."""
+        ranges = [(e.lo, e.hi) for e in symbols.extents(self.image)
+                  if e.name == name and e.depth == 0]
+        if not ranges:
+            raise InvalidArgument(f"no out-of-line function {name!r} in "
+                                  f"{self.image.name}: a stack trace cannot show it")
+        lo, hi = min(ranges)
+        return self.lib.hk_image_base() + (hi if end else lo)
 
     def set_lockup_timeout(self, ms: int) -> None:
         self.lib.hk_set_lockup_timeout(ms)

@@ -35,11 +35,18 @@ def dropin(directory: Path, old: str, new: str) -> dict[str, str]:
     """The port with @old replaced by @new (unchanged if @old is empty), as
     a drop-in: the environment (os.environ plus PERCPU_IDA_SRC/_H) that
     selects it."""
+    return dropin_edits(directory, [(old, new)] if old else [])
+
+
+def dropin_edits(directory: Path, edits: list[tuple[str, str]]) -> dict[str, str]:
+    """The port with each (old, new) of @edits made, in turn, as a drop-in."""
     text = PORT_SRC.read_text()
-    if old and text.count(old) != 1:
-        raise ValueError(f"the port has {text.count(old)} copies of {old!r}, not one")
+    for old, new in edits:
+        if text.count(old) != 1:
+            raise ValueError(f"the port has {text.count(old)} copies of {old!r}, not one")
+        text = text.replace(old, new, 1)
     src = directory / "percpu_ida.c"
-    src.write_text(text.replace(old, new, 1) if old else text)
+    src.write_text(text)
     env = {**os.environ, "PERCPU_IDA_SRC": str(src), "PERCPU_IDA_H": str(PORT_HDR)}
     for name in ("MAKEFLAGS", "SBITMAP_SRC", "SBITMAP_H", "PERCPU_IDA_GEN"):
         env.pop(name, None)

@@ -144,10 +144,16 @@ SHIM_EXPORT int hk_tagblk_init(struct task_struct *t, int cpu, long depth,
 			       long max_retries, long nr, long *ret)
 {
 	struct glue_arg g = { depth, max_retries };
+	int err;
 
-	if (glue_alloc(depth, nr))
+	if (glue_alloc(depth, nr)) {
+		glue_free();
 		return -ENOMEM;
-	return hk_call(t, cpu, do_init, &g, ret);
+	}
+	err = hk_call(t, cpu, do_init, &g, ret);
+	if (err || *ret)
+		glue_free();	/* no device: nothing more will be asked */
+	return err;
 }
 
 /* Submit request @id: sleeping, or (@atomic) from an interrupt. */

@@ -44,6 +44,7 @@ struct hk_torture_params {
 	int shuffle_interval_us; /* between task migrations (0: none) */
 	int injected_errno;	/* an armed fail_function makes alloc return it */
 	unsigned long seed;
+	int irq_busy;		/* percent of interrupts aimed at a busy vCPU */
 };
 
 struct hk_torture_stats {
@@ -57,9 +58,16 @@ struct hk_torture_stats {
 	long irqs;
 	long irq_allocs;
 	long signals;
-	long migrations;
+	long migrations_between_ops;	/* the harness moved the task */
 	long injected;
 	long errors;
+	long irq_injected;	/* irq allocations failed on purpose */
+	long steals;		/* allocs that took a tag after touching another
+				 * CPU's per-cpu data since they last waited */
+	long migrations_in_kernel;	/* an allocator call began on one vCPU
+					 * and returned on another */
+	long irqs_raised;
+	long irqs_idle;		/* handlers that found no task on their vCPU */
 };
 
 enum { EV_ALLOC = 1, EV_FREE = 2, EV_HANDOFF = 3 };
@@ -120,6 +128,7 @@ static int pause_req;
 static int irqs_running;	/* handlers inside torture_irq() */
 static int parked;		/* tasks out of their main loop */
 static int failed;
+static long last_stranded;	/* cached on the last CPU taken down, then */
 static char failure[8192];
 static pthread_mutex_t failure_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -284,9 +293,12 @@ static void release(struct hk_torture_stats *st, struct history *h, int who,
 static void give_back(struct torture_task *tt, int slot)
 {
 	unsigned int tag = tt->held[slot];
+	int cpu = READ_ONCE(tt->task->cpu);
 
 	tt->held[slot] = tt->held[--tt->nheld];
 	release(&tt->st, tt->hist, tt->index + 1, tag);
+	if (READ_ONCE(tt->task->cpu) != cpu)
+		tt->st.migrations_in_kernel++;
 }
 
 /* Pass a held tag to another task, which frees it on its own vCPU. */
@@ -329,6 +341,28 @@ static void take_mail(struct torture_task *tt)
 	tt->st.cross_frees++;
 }
 
+/*
+ * One allocation by a task, counted: a steal when it returns a tag after
+ * touching another CPU's per-cpu data since it last called schedule() (a
+ * thief that found nothing, waited and then got a tag from the global
+ * stack is no steal); a migration when it returns on another vCPU than it
+ * began on.
+ */
+static long allocate(struct torture_task *tt, int state)
+{
+	struct task_struct *t = tt->task;
+	int cpu = READ_ONCE(t->cpu);
+	long tag;
+
+	t->remote_since_sleep = 0;
+	tag = hk_alloc_tag(params.pool, state);
+	if (tag >= 0 && t->remote_since_sleep)
+		tt->st.steals++;
+	if (READ_ONCE(t->cpu) != cpu)
+		tt->st.migrations_in_kernel++;
+	return tag;
+}
+
 static void do_alloc(struct torture_task *tt, uint64_t r)
 {
 	int state = TASK_RUNNING;
@@ -340,7 +374,7 @@ static void do_alloc(struct torture_task *tt, uint64_t r)
 			TASK_INTERRUPTIBLE : TASK_UNINTERRUPTIBLE;
 		tt->st.sleeping_allocs++;
 	}
-	tag = hk_alloc_tag(params.pool, state);
+	tag = allocate(tt, state);
 	if (params.injected_errno && tag == params.injected_errno) {
 		tt->st.injected++;
 		return;
@@ -391,6 +425,7 @@ static void torture_irq(int cpu)
 	struct irq_cpu *ic = &irq_cpus[cpu];
 	uint64_t r = next_rand(&ic->rng);
 	unsigned int *slot = &ic->slot[r % IRQ_SLOTS];
+	unsigned long remote;
 	long tag;
 
 	__atomic_fetch_add(&irqs_running, 1, __ATOMIC_SEQ_CST);
@@ -398,6 +433,8 @@ static void torture_irq(int cpu)
 	    __atomic_load_n(&stop, __ATOMIC_SEQ_CST))
 		goto out;	/* spurious: the pool is being checked, or we end */
 	ic->st.irqs++;
+	if (current->flags & PF_IDLE)
+		ic->st.irqs_idle++;
 	if (*slot) {
 		unsigned int t = *slot - 1;
 
@@ -405,8 +442,18 @@ static void torture_irq(int cpu)
 		release(&ic->st, ic->hist, IRQ_OWNER + cpu, t);
 		goto out;
 	}
+	/* the interrupted task's own count resumes after us */
+	remote = current->remote_since_sleep;
+	current->remote_since_sleep = 0;
 	tag = hk_alloc_tag(params.pool, TASK_RUNNING);
-	if (tag == -ENOSPC || (params.injected_errno && tag == params.injected_errno)) {
+	if (tag >= 0 && current->remote_since_sleep)
+		ic->st.steals++;
+	current->remote_since_sleep = remote;
+	if (params.injected_errno && tag == params.injected_errno) {
+		ic->st.irq_injected++;
+		goto out;
+	}
+	if (tag == -ENOSPC) {
 		ic->st.enospc++;
 		goto out;
 	}
@@ -464,14 +511,16 @@ static void enter(struct torture_task *tt, long (*fn)(void *))
 
 	if (next >= 0 && next != tt->cpu) {
 		WRITE_ONCE(tt->cpu, next);
-		tt->st.migrations++;
+		tt->st.migrations_between_ops++;
 	}
 	err = hk_call(tt->task, tt->cpu, fn, tt, &ret);
+	/* where the kernel left it: a preemption or a wakeup may have moved it */
+	WRITE_ONCE(tt->cpu, READ_ONCE(tt->task->cpu));
 	if (err == -ENODEV) {
 		/* hotplug took our vCPU away between slices */
 		WRITE_ONCE(tt->task->next_cpu, -1);
 		WRITE_ONCE(tt->cpu, cpumask_first(cpu_online_mask));
-		tt->st.migrations++;
+		tt->st.migrations_between_ops++;
 		return;
 	}
 	if (!err || err == -HK_EDEAD)	/* killed: whoever killed it says why */
@@ -550,15 +599,47 @@ static bool helper_sleep(int us)
 	return !__atomic_load_n(&stop, __ATOMIC_RELAXED);
 }
 
+/* An online vCPU for the next interrupt: one a task holds, if so aimed. */
+static int irq_target(uint64_t *rng)
+{
+	int cpu = next_rand(rng) % nr_cpu_ids;
+
+	if ((int)(next_rand(rng) % 100) >= params.irq_busy)
+		return cpu;
+	for (unsigned int i = 0; i < nr_cpu_ids; i++) {
+		int c = (cpu + i) % nr_cpu_ids;
+		struct task_struct *t = READ_ONCE(shim_vcpus[c].curr);
+
+		if (cpu_online(c) && t && !(t->flags & (PF_IDLE | PF_HARNESS)))
+			return c;
+	}
+	return cpu;	/* nobody is running: the idle task takes it */
+}
+
+/*
+ * Interrupts at the rate asked, on the clock: a wakeup that comes late
+ * raises the ones that fell due meanwhile (a sleep is 50-100 us here, more
+ * than the shortest intervals), up to a burst of 64.
+ */
 static void *irq_main(void *arg)
 {
 	uint64_t rng = params.seed ^ 0x1a2b3c4dull;
+	uint64_t interval_ns = params.irq_interval_us * 1000ull;
+	uint64_t start = shim_now_ns(), raised = 0;
 
 	while (helper_sleep(params.irq_interval_us)) {
-		int cpu = next_rand(&rng) % nr_cpu_ids;
+		uint64_t due = (shim_now_ns() - start) / interval_ns;
 
-		if (!__atomic_load_n(&pause_req, __ATOMIC_RELAXED) && cpu_online(cpu))
+		if (due > raised + 64)
+			raised = due - 64;	/* a long stall: not a storm after */
+		for (; raised < due; raised++) {
+			int cpu = irq_target(&rng);
+
+			if (__atomic_load_n(&pause_req, __ATOMIC_RELAXED) || !cpu_online(cpu))
+				continue;
 			shim_raise_irq(cpu);
+			irq_cpus[cpu].st.irqs_raised++;
+		}
 	}
 	return NULL;
 }
@@ -593,6 +674,18 @@ static void *shuffle_main(void *arg)
 	return NULL;
 }
 
+/* Under stop_machine, the CPU just offline: the tags its cache strands. */
+static void count_stranded(unsigned int cpu)
+{
+	WRITE_ONCE(last_stranded, hk_pool_free_tags(params.pool, cpu));
+}
+
+/* Tags cached on the last CPU taken down, counted as it went (-1: unknown). */
+SHIM_EXPORT long hk_torture_last_stranded(void)
+{
+	return READ_ONCE(last_stranded);
+}
+
 /**
  * hk_torture_start() - start the torture tasks and their helpers
  * @p: parameters; the pool must be initialised and every tag free
@@ -609,7 +702,7 @@ SHIM_EXPORT int hk_torture_start(const struct hk_torture_params *p)
 	    p->interruptible < 0 || p->interruptible > 100 ||
 	    p->cross_cpu_free < 0 || p->cross_cpu_free > 100 ||
 	    p->irq_interval_us < 0 || p->signal_interval_us < 0 ||
-	    p->shuffle_interval_us < 0)
+	    p->shuffle_interval_us < 0 || p->irq_busy < 0 || p->irq_busy > 100)
 		return -EINVAL;
 	params = *p;
 	memset(&final_stats, 0, sizeof(final_stats));
@@ -636,6 +729,8 @@ SHIM_EXPORT int hk_torture_start(const struct hk_torture_params *p)
 		tt->rng = p->seed * 1000003 + i;
 		tt->task = hk_task_create(name);
 		tt->task->rng = p->seed * 7919 + i;
+		/* the processes under test: what a task-filter fault fails */
+		hk_task_make_it_fail(tt->task, 1);
 		tt->hist = &histories[i];
 	}
 	for (int cpu = 0; cpu < NR_CPUS; cpu++) {
@@ -644,6 +739,8 @@ SHIM_EXPORT int hk_torture_start(const struct hk_torture_params *p)
 	}
 	if (p->irq_interval_us)
 		shim_set_irq_handler(torture_irq);
+	last_stranded = 0;
+	shim_cpu_dying_probe = count_stranded;
 	/* only now: a running task hands tags to the others */
 	for (int i = 0; i < p->nr_tasks; i++)
 		pthread_create(&tasks[i].thread, NULL, task_main, &tasks[i]);
@@ -782,6 +879,7 @@ SHIM_EXPORT int hk_torture_stop(long timeout_ms)
 	for (int i = 0; i < nr_helpers; i++)
 		pthread_join(helpers[i], NULL);
 	shim_set_irq_handler(NULL);
+	shim_cpu_dying_probe = NULL;
 	/* what the handlers hold goes back first: a sleeper may wait for it */
 	while (__atomic_load_n(&irqs_running, __ATOMIC_SEQ_CST) &&
 	       !__atomic_load_n(&shim_kernel_dead, __ATOMIC_SEQ_CST))

@@ -2,12 +2,14 @@
 /*
  * tagblk: a block-style driver on percpu_ida.
  *
- * A request needs a tag to be issued.  From process context the driver
- * sleeps for one; from a timer or softirq it cannot, so when no tag is free
- * it puts the request on a requeue list, and a later timer run tries again.
- * After max_retries tries the request is completed with -EBUSY, so a caller
- * is never left waiting for ever.  The completion interrupt, on whatever CPU
- * the hardware raises it, frees the tag and ends the request.
+ * A request needs a tag and a command buffer to be issued.  From process
+ * context the driver sleeps for a tag, and a buffer it cannot have ends the
+ * request with -ENOMEM; from a timer or softirq it cannot sleep, so when no
+ * tag or no buffer is to be had it puts the request on a requeue list, and a
+ * later timer run tries again.  After max_retries tries the request is
+ * completed with -EBUSY, so a caller is never left waiting for ever.  The
+ * completion interrupt, on whatever CPU the hardware raises it, frees the
+ * buffer and the tag and ends the request.
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
@@ -94,6 +96,12 @@ int tagblk_submit(struct tagblk_dev *dev, struct tagblk_request *rq)
 		tagblk_end(dev, rq, tag);
 		return tag;
 	}
+	rq->cmd = kmalloc(TAGBLK_CMD_SIZE, GFP_NOIO);
+	if (!rq->cmd) {
+		tagblk_tag_put(&dev->tags, tag);
+		tagblk_end(dev, rq, -ENOMEM);
+		return -ENOMEM;
+	}
 	tagblk_issue(dev, rq, tag);
 	return 0;
 }
@@ -114,8 +122,13 @@ static bool tagblk_try(struct tagblk_dev *dev, struct tagblk_request *rq)
 	int tag = tagblk_tag_get(&dev->tags, false);
 
 	if (tag >= 0) {
-		tagblk_issue(dev, rq, tag);
-		return true;
+		rq->cmd = kmalloc(TAGBLK_CMD_SIZE, GFP_ATOMIC);
+		if (rq->cmd) {
+			tagblk_issue(dev, rq, tag);
+			return true;
+		}
+		/* no memory now: like no tag, a later try may have both */
+		tagblk_tag_put(&dev->tags, tag);
 	}
 	if (++rq->retries > dev->max_retries) {
 		tagblk_end(dev, rq, -EBUSY);
@@ -179,6 +192,8 @@ void tagblk_complete(struct tagblk_dev *dev, unsigned int tag)
 
 	BUG_ON(tag >= dev->depth || !rq);
 	WRITE_ONCE(dev->inflight[tag], NULL);
+	kfree(rq->cmd);
+	rq->cmd = NULL;
 	tagblk_tag_put(&dev->tags, tag);
 	tagblk_end(dev, rq, 0);
 }

@@ -49,10 +49,14 @@ static inline int tagblk_tag_get(TAGBLK_TAGS *tags, bool wait)
 
 struct tagblk_dev;
 
+/* what the driver builds for the hardware, per issued request */
+#define TAGBLK_CMD_SIZE		64
+
 struct tagblk_request {
 	struct list_head	queue;		/* on the requeue list */
 	unsigned long		id;
 	unsigned int		retries;
+	void			*cmd;		/* while issued */
 	void			(*end_io)(struct tagblk_request *rq, int status);
 };
 

@@ -7,8 +7,8 @@
 
 /*
  * The kernel's fault_attr: when a call site asks should_fail(), the knobs
- * decide, checked in the kernel's order (fail-nth, task-filter, times,
- * space, interval, probability).
+ * decide, checked in the kernel's order (fail-nth, probability 0,
+ * task-filter, times, the stack trace filter, space, interval, probability).
  */
 struct fault_attr {
 	const char *name;
@@ -18,6 +18,10 @@ struct fault_attr {
 	atomic_t space;
 	unsigned long verbose;
 	bool task_filter;
+	/* CONFIG_FAULT_INJECTION_STACKTRACE_FILTER: code addresses */
+	unsigned long stacktrace_depth;
+	unsigned long require_start, require_end;
+	unsigned long reject_start, reject_end;
 	bool ignore_gfp_wait;		/* failslab, fail_page_alloc */
 	unsigned long count;
 	unsigned long injected;
