@@ -97,3 +97,12 @@ def test_unknown_script():
     proc = subprocess.run([sys.executable, "-m", "torture", "fault", "nope"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "unknown fault script 'nope'" in proc.stderr
+
+
+def test_a_baseline_has_no_driver_to_script():
+    proc = subprocess.run([sys.executable, "-m", "torture", "fault", "fail-nth-sweep",
+                           "--torture_type", "ida_tags"], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().endswith("--torture_type ida_tags: the fault scripts drive the "
+                                        "tagblk driver, which only percpu_ida images have")

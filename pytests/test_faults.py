@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from torture import InvalidArgument, Kernel, NoTags, OutOfMemory, faults, runner
+from torture.tagblk import Tagblk, problems
 
 
 def kmalloc_twice(k: Kernel, task=None) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
@@ -21,7 +22,9 @@ def test_defaults_inject_nothing(make_kernel):
     k = make_kernel()
     assert k.fault_read("failslab") == {
         "probability": "0", "interval": "1", "times": "1", "space": "0", "verbose": "0",
-        "task-filter": "0", "injected": "0", "ignore-gfp-wait": "0"}
+        "task-filter": "0", "injected": "0", "ignore-gfp-wait": "0",
+        "stacktrace-depth": "32", "require-start": "0", "require-end": "0xffffffffffffffff",
+        "reject-start": "0", "reject-end": "0"}
     assert kmalloc_twice(k) == (True, True)
 
 
@@ -197,3 +200,33 @@ def test_torture_cli_rejects_a_bad_fault():
                            "failslab:probability=101"], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 2 and "probability=101 out of range" in proc.stderr
+
+
+def test_task_filter_fails_the_torture_tasks_and_never_an_interrupt():
+    """The torture tasks are the processes under test (make-it-fail); the
+    kernel's task filter never fails interrupt context."""
+    result = runner.run(runner.TortureParams(
+        duration=1.0, stat_interval=0, irq_interval=50, seed=2,
+        fault="fail_function:inject=percpu_ida_alloc,retval=-12,probability=20,times=-1,"
+              "task-filter=1"), emit=lambda _: None)
+    assert result.success, result.reason
+    assert result.stats["injected"] > 0 and result.stats["irq_injected"] == 0
+    assert result.stats["irq_allocs"] > 0
+
+
+@pytest.mark.parametrize("depth, fails", [(0, False), (1, False), (32, True)])
+def test_stacktrace_depth_bounds_the_frames_the_filter_looks_at(make_kernel, depth, fails):
+    """require-* names the driver's interrupt-time submit, a few frames up
+    from the allocator: depth 0 turns the walk off (a require range then
+    matches nothing, as in the kernel), depth 1 sees only the wrapper."""
+    k = make_kernel(nr_cpus=2)
+    k.inject(f"fail_function:inject=percpu_ida_alloc,retval=-12,probability=100,times=-1,"
+             f"stacktrace-depth={depth},require-start=tagblk_submit_atomic,"
+             f"require-end=tagblk_submit_atomic")
+    dev = Tagblk(k, 8, 2, 100)
+    result = dev.run(seed=1, atomic_share=1.0)
+    injected = int(k.fault_read("fail_function")["injected"])
+    assert (injected > 0) == fails, injected
+    assert not problems(result, 8, set())
+    k.fault_write("fail_function/probability", 0)
+    dev.exit()

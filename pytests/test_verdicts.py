@@ -111,3 +111,21 @@ def test_a_hang_in_explore_is_a_failure_with_a_backtrace(tmp_path):
     backtrace = proc.stdout.split("C backtrace:", 1)[1]
     assert "percpu_ida_free" in backtrace
     assert "--replay " in proc.stdout
+
+
+def test_the_stall_check_counts_free_tags_by_its_own_ledger(tmp_path):
+    """A free that wakes nobody, in an allocator whose free counts always
+    say 0: a stall check that believed them would never fire.  With the
+    stutter off, only the liveness check can see it."""
+    env = planted.dropin_edits(tmp_path, [
+        ("\t\tcpumask_set_cpu(smp_processor_id(), &pool->cpus_have_tags);\n"
+         "\t\twake_up(&pool->wait);\n",
+         "\t\tcpumask_set_cpu(smp_processor_id(), &pool->cpus_have_tags);\n"),
+        ("\tif (cpu == nr_cpu_ids)\n\t\treturn data_race(READ_ONCE(pool->nr_free));\n",
+         "\treturn 0;\n"),
+    ])
+    proc = torture(env, "--duration", "30", "--stall_timeout", "1", "--stutter", "0",
+                   "--seed", "4")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert re.search(r"!!! stall: a task has slept [\d.]+ s while \d+ tags are free", proc.stdout)
+    assert "End of test: FAILURE" in proc.stdout

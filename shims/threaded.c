@@ -131,8 +131,10 @@ static void update_hook(void)
 			 __ATOMIC_RELEASE);
 }
 
-/* Preemptions (and migrations) made by delay injection: all, or @at_access:
- * those at a READ_ONCE()/WRITE_ONCE(). */
+/*
+ * Preemptions (and migrations) made by delay or preemption injection: all,
+ * or @at_access: those at a READ_ONCE()/WRITE_ONCE().
+ */
 SHIM_EXPORT long hk_preemptions(int at_access)
 {
 	return __atomic_load_n(at_access ? &nr_access_preemptions : &nr_preemptions,

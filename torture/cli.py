@@ -82,6 +82,9 @@ def _cmd_fault(args: argparse.Namespace) -> int:
     if script is None:
         raise InvalidArgument(f"unknown fault script {args.name!r}; known: "
                               f"{', '.join(fault_scripts.SCRIPTS)}")
+    if not images.lookup(args.torture_type).has_driver:
+        raise InvalidArgument(f"--torture_type {args.torture_type}: the fault scripts drive "
+                              f"the tagblk driver, which only percpu_ida images have")
     print(f"--- {script.name} on {args.torture_type}: {script.about}")
     ok = script.run(args.torture_type, lambda line: print(line, flush=True), args.quick)
     print(f"--- {script.name}: {'SUCCESS' if ok else 'FAILURE'}")

@@ -133,8 +133,8 @@ def init_under_pressure(allocator: str, emit: Emit, quick: bool) -> bool:
                     if not clean:
                         ok = False
                         break
-                emit(f"{label}: {made:3d} devices used and torn down, {refused:3d} inits "
-                     f"-ENOMEM, {k.fault_read(point)['injected']:>4s} injected")
+                emit(f"{label}: {made:3d} devices, {refused:3d} inits -ENOMEM, "
+                     f"{k.fault_read(point)['injected']:>4s} injected")
     return ok
 
 

@@ -70,7 +70,9 @@ class TortureParams:
     spurious_wakeup: int = _p(1, "percent of sleeps that end at once with no wakeup, as the "
                                  "kernel allows: a wait that does not loop on its condition "
                                  "fails")
-    stall_timeout: float = _p(10.0, "s a sleeper may sleep while tags are free")
+    stall_timeout: float = _p(10.0, "s a sleeper may sleep while tags are free, a task may "
+                                    "go without beginning an operation, and a call of the "
+                                    "monitor (hotplug, a stutter's checks) may take")
     fault: str = _p("", "faults to arm once the pool is up, ';'-separated: "
                         "failslab:probability=10,times=5;fail_function:inject=percpu_ida_alloc,"
                         "retval=-12,probability=1,times=-1")
@@ -429,8 +431,15 @@ class Campaign:
 
     # ---- the end ----
 
-    def finish(self) -> str | None:
-        """Stop the tasks, then the checks at the end.  Returns a failure or None."""
+    def finish(self, found: bool = False) -> str | None:
+        """Stop the tasks, then the checks at the end.  Returns a failure or
+        None.  After a failure already @found, the kernel is killed first:
+        a sleeper whose wakeup was lost would hold the stop for its whole
+        bound, and nothing more is to be checked."""
+        if found:
+            self.kernel.lib.hk_kill()
+            self.kernel.lib.hk_torture_stop(int(self.p.stall_timeout * 1000) + 5000)
+            return None
         self.kernel.lib.hk_torture_stop(int(self.p.stall_timeout * 1000) + 5000)
         reason = self.c_failure()  # a stall at the end is reported from C
         reports = self.kernel.reports()
@@ -636,7 +645,7 @@ def run(params: TortureParams, emit: Callable[[str], None] = print,
         reason = f"kernel BUG during a check:\n{e}"
     if watchdog:
         watchdog.ending(reason)
-    final = c.finish()
+    final = c.finish(found=reason is not None)
     if watchdog:
         watchdog.stop()
     reason = reason or final
@@ -667,6 +676,7 @@ def run_isolated(params: TortureParams, emit: Callable[[str], None] = print) -> 
         bound = p.duration + 4 * p.stall_timeout + 60
         killer = threading.Timer(bound, child.kill)
         killer.start()
+        started = time.monotonic()
         tail: list[str] = []
         try:
             for line in child.stdout:
@@ -685,10 +695,11 @@ def run_isolated(params: TortureParams, emit: Callable[[str], None] = print) -> 
         if san and rc > 0:
             summary = [line for line in tail if "SUMMARY:" in line] or tail[-3:]
             return TortureResult(p, False, f"sanitizer: {san} reported (exit {rc}): "
-                                 + " / ".join(summary), {}, 0.0, [])
+                                 + " / ".join(summary), {}, time.monotonic() - started, [])
         how = (f"killed by {signal.Signals(-rc).name}" if rc < 0 else f"exited with {rc}")
         events = "\n".join(crash.last_events(trace)) or "    (none)"
         ops = "\n".join(crash.last_ops(Path(f"{trace}.ops"))) or "    (none)"
         return TortureResult(p, False, f"crash: the kernel process {how}\n"
                              f"  last kernel trace events:\n{events}\n"
-                             f"  last torture operations:\n{ops}", {}, 0.0, [])
+                             f"  last torture operations:\n{ops}", {},
+                             time.monotonic() - started, [])

@@ -606,14 +606,19 @@ static int irq_target(uint64_t *rng)
 
 	if ((int)(next_rand(rng) % 100) >= params.irq_busy)
 		return cpu;
+	/* a glance, not a claim: the task may leave before the irq lands */
+	shim_racy_reads_begin();
 	for (unsigned int i = 0; i < nr_cpu_ids; i++) {
 		int c = (cpu + i) % nr_cpu_ids;
 		struct task_struct *t = READ_ONCE(shim_vcpus[c].curr);
 
-		if (cpu_online(c) && t && !(t->flags & (PF_IDLE | PF_HARNESS)))
-			return c;
+		if (cpu_online(c) && t && !(t->flags & (PF_IDLE | PF_HARNESS))) {
+			cpu = c;
+			break;
+		}
 	}
-	return cpu;	/* nobody is running: the idle task takes it */
+	shim_racy_reads_end();
+	return cpu;	/* nobody running: the idle task takes it */
 }
 
 /*
