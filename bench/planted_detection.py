@@ -46,8 +46,9 @@ def main() -> None:
             for stutter in STUTTERS:
                 times, checks = [], set()
                 for seed in range(1, seeds + 1):
+                    extra = [a for k, v in bug.params for a in (f"--{k}", str(v))]
                     r = torture(env, tmp, "--torture_type", "dropin", "--duration", duration,
-                                "--stutter", stutter, "--seed", str(seed))
+                                "--stutter", stutter, "--seed", str(seed), *extra)
                     times.append(None if r["success"] else r["elapsed"])
                     if not r["success"]:
                         checks.add(r["reason"].split(":", 1)[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -139,6 +140,26 @@ def test_accounting_finds_a_leak(make_kernel):
     mem = k.mem()
     assert (mem.slab_objs, mem.slab_bytes) == (1, 100)
     assert "st_leak" in k.leaks()
+
+
+def test_redzones_catch_a_write_past_the_end(make_kernel):
+    """CONFIG_SLUB_DEBUG's red zoning: one byte past a kmalloc object or a
+    CPU's copy of a per-cpu one is seen at quiescence, and a free of the
+    damaged object is the kernel's BUG."""
+    k = make_kernel()
+    assert k.redzone_damage() is None
+    k.selftest("overflow", arg=0)
+    found = k.redzone_damage()
+    assert found and re.match(r"Redzone overwritten: kmalloc object 0x[0-9a-f]+ of 24 bytes "
+                              r"\(allocated at st_overflow \(selftest\.c:\d+\)\): byte 24 is 0, "
+                              r"not 0xcc", found), found
+    k2 = make_kernel()
+    k2.selftest("overflow", arg=2)
+    assert "percpu object" in k2.redzone_damage() and "CPU 1's copy: byte 24" in \
+        k2.redzone_damage()
+    k3 = make_kernel()
+    with pytest.raises(KernelBug, match="Redzone overwritten: kmalloc object"):
+        k3.selftest("overflow", arg=1)
 
 
 def test_fail_nth_fails_the_nth_allocation_once(make_kernel):

@@ -141,7 +141,8 @@ def test_the_default_checks_find_a_planted_bug_within_a_few_stutters(bug, tmp_pa
     for seed in (1, 2, 3):
         result = runner.run_isolated(
             runner.TortureParams(torture_type="dropin", duration=30.0, stat_interval=0,
-                                 seed=seed), emit=lambda _: None)
+                                 seed=seed, **dict(planted.PLANTED[bug].params)),
+            emit=lambda _: None)
         assert not result.success and re.match(planted.PLANTED[bug].expect, result.reason), \
             result.reason
         assert result.stats["stutters"] < 10, result.stats  # two seconds at the old cadence

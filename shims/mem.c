@@ -15,6 +15,14 @@
 #include <sys/mman.h>
 #include "internal.h"
 
+/*
+ * CONFIG_SLUB_DEBUG's red zoning: bytes past the end of every slab object
+ * and every CPU's copy of a per-cpu object hold a pattern, checked when the
+ * object is freed (a BUG) and whenever the harness asks (at quiescence).
+ */
+#define REDZONE_BYTES	16
+#define REDZONE_BYTE	0xcc	/* SLUB_RED_ACTIVE */
+
 #define OBJ_MAGIC	0x6b6d616cU	/* "kmal" */
 #define OBJ_FREED	0x66726565U	/* "free" */
 #define ZERO_SIZE_PTR	((void *)16)
@@ -31,6 +39,8 @@ struct obj_hdr {
 	int kind;
 	unsigned int order;
 	unsigned int pcpu_chunk;
+	size_t unit;		/* per-cpu: one CPU's object; its redzone follows */
+	size_t redzone;		/* per-cpu: the redzone's length */
 };
 
 static LIST_HEAD(live_objs);
@@ -84,6 +94,92 @@ static struct obj_hdr *find_obj(const void *ptr, enum obj_kind kind)
 	return found;
 }
 
+/* The first byte of @len at @p that is not the redzone's pattern, or -1. */
+static long redzone_damage(const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != REDZONE_BYTE)
+			return i;
+	return -1;
+}
+
+static unsigned long site_offset(unsigned long site)
+{
+	Dl_info info = { 0 };
+
+	if (dladdr((void *)site, &info) && info.dli_fbase)
+		return site - (unsigned long)info.dli_fbase;
+	return site;
+}
+
+/*
+ * Whether @h's redzones are intact; if not, what is wrong in @msg, as
+ * SLUB says it ("Redzone overwritten"), with the allocation site as an
+ * offset into the image.
+ */
+static bool redzone_intact(const struct obj_hdr *h, char *msg, size_t len)
+{
+	if (h->kind == OBJ_SLAB) {
+		long bad = redzone_damage((unsigned char *)h->ptr + h->size,
+					  REDZONE_BYTES);
+
+		if (bad < 0)
+			return true;
+		snprintf(msg, len, "Redzone overwritten: kmalloc object %p of %zu "
+			 "bytes (allocated at image+%#lx): byte %zu is %#x, not %#x",
+			 h->ptr, h->size, site_offset(h->site), h->size + bad,
+			 ((unsigned char *)h->ptr)[h->size + bad], REDZONE_BYTE);
+		return false;
+	}
+	if (h->kind != OBJ_PERCPU)
+		return true;
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		unsigned char *obj = (unsigned char *)h->ptr + __per_cpu_offset[cpu];
+		long bad = redzone_damage(obj + h->unit, h->redzone);
+
+		if (bad < 0)
+			continue;
+		snprintf(msg, len, "Redzone overwritten: percpu object %p of %zu "
+			 "bytes (allocated at image+%#lx), CPU %u's copy: byte %zu "
+			 "is %#x, not %#x", h->ptr, h->unit, site_offset(h->site), cpu,
+			 h->unit + bad, obj[h->unit + bad], REDZONE_BYTE);
+		return false;
+	}
+	return true;
+}
+
+/* A free finds the redzone damaged: the kernel's BUG, naming the object. */
+static void check_redzone_on_free(const struct obj_hdr *h, const char *func)
+{
+	char msg[256];
+
+	if (!redzone_intact(h, msg, sizeof(msg)))
+		shim_bug(__FILE__, __LINE__, func, "%s", msg);
+}
+
+/**
+ * hk_mem_check_redzones() - every live object's redzones, checked now
+ * @buf: what is wrong with the first damaged one
+ * @len: room in @buf
+ *
+ * Return: 1 if one is damaged, else 0.
+ */
+SHIM_EXPORT int hk_mem_check_redzones(char *buf, size_t len)
+{
+	struct obj_hdr *h;
+	int damaged = 0;
+
+	buf[0] = 0;
+	pthread_mutex_lock(&mem_lock);
+	list_for_each_entry(h, &live_objs, node)
+		if (!redzone_intact(h, buf, len)) {
+			damaged = 1;
+			break;
+		}
+	pthread_mutex_unlock(&mem_lock);
+	return damaged;
+}
+
 static void check_alloc_context(gfp_t flags, const char *func)
 {
 	if (gfpflags_allow_blocking(flags))
@@ -114,13 +210,14 @@ static void *slab_alloc(size_t size, gfp_t flags, unsigned long site)
 		return NULL;
 	if (!size)
 		return ZERO_SIZE_PTR;
-	o = malloc(sizeof(*o) + size);
+	o = malloc(sizeof(*o) + size + REDZONE_BYTES);
 	if (!o)
 		return NULL;
 	if (flags & __GFP_ZERO)
 		memset(o->data, 0, size);
 	else
 		memset(o->data, 0x6b, size);	/* POISON_INUSE-ish garbage */
+	memset(o->data + size, REDZONE_BYTE, REDZONE_BYTES);
 	track(&o->hdr, OBJ_SLAB, o->data, size, site);
 	return o->data;
 }
@@ -138,6 +235,7 @@ void kfree(const void *objp)
 	if (o->hdr.magic != OBJ_MAGIC || o->hdr.kind != OBJ_SLAB)
 		shim_bug(__FILE__, __LINE__, "kfree",
 			 "kfree of %p, which kmalloc did not return", objp);
+	check_redzone_on_free(&o->hdr, "kfree");
 	untrack(&o->hdr);
 	free(o);
 }
@@ -343,7 +441,7 @@ void __percpu *__alloc_percpu_gfp(size_t size, size_t align, gfp_t gfp)
 	h = malloc(sizeof(*h));
 	if (!h)
 		return NULL;
-	nchunks = DIV_ROUND_UP(size, PCPU_CHUNK);
+	nchunks = DIV_ROUND_UP(size + REDZONE_BYTES, PCPU_CHUNK);
 	pthread_mutex_lock(&mem_lock);
 	chunk = pcpu_find_free(nchunks);
 	if (chunk >= 0)
@@ -355,8 +453,13 @@ void __percpu *__alloc_percpu_gfp(size_t size, size_t align, gfp_t gfp)
 	}
 	/* the returned pointer lies in the guard unit: only offsets reach memory */
 	ptr = pcpu_base + chunk * PCPU_CHUNK;
-	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++)
+	h->unit = size;
+	h->redzone = nchunks * PCPU_CHUNK - size;
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		memset((char *)ptr + __per_cpu_offset[cpu], 0, size);
+		memset((char *)ptr + __per_cpu_offset[cpu] + size, REDZONE_BYTE,
+		       h->redzone);
+	}
 	h->pcpu_chunk = chunk;
 	h->order = nchunks;
 	track(h, OBJ_PERCPU, ptr, size * nr_cpu_ids, site);
@@ -378,6 +481,7 @@ void free_percpu(void __percpu *ptr)
 	if (!h)
 		shim_bug(__FILE__, __LINE__, "free_percpu",
 			 "free_percpu of %p: not allocated, or freed twice", ptr);
+	check_redzone_on_free(h, "free_percpu");
 	untrack(h);
 	pthread_mutex_lock(&mem_lock);
 	bitmap_clear(pcpu_used, h->pcpu_chunk, h->order);
@@ -455,15 +559,11 @@ size_t shim_mem_leaks(char *buf, size_t len)
 	buf[0] = 0;
 	pthread_mutex_lock(&mem_lock);
 	list_for_each_entry(h, &live_objs, node) {
-		Dl_info info = { 0 };
-		unsigned long off = h->site;
-
-		if (dladdr((void *)h->site, &info) && info.dli_fbase)
-			off -= (unsigned long)info.dli_fbase;
 		used += snprintf(buf + used, used < len ? len - used : 0,
 				 "unreferenced %s object %p size %zu, "
 				 "allocated at image+%#lx\n",
-				 kind_names[h->kind], h->ptr, h->size, off);
+				 kind_names[h->kind], h->ptr, h->size,
+				 site_offset(h->site));
 		if (used >= len)
 			break;
 	}

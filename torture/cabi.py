@@ -246,6 +246,7 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "hk_task_dump": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]),
     "hk_longest_sleep_ms": (ctypes.c_long, []),
     "hk_image_base": (ctypes.c_ulong, []),
+    "hk_mem_check_redzones": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t]),
     "hk_signal": (None, [ctypes.c_void_p, ctypes.c_int]),
     "hk_fault_write": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_char_p]),
     "hk_fault_read": (ctypes.c_long, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]),

@@ -234,6 +234,15 @@ class Kernel:
         """kmemleak-style lines for every live object, with the allocating function."""
         return symbolize(cabi.text(self.lib.hk_mem_leaks), self.image)
 
+    def redzone_damage(self) -> str | None:
+        """The first live object whose redzone was written past its end
+        (CONFIG_SLUB_DEBUG's red zoning, per-cpu areas included), with the
+        allocating function; None when every one is intact."""
+        buf = ctypes.create_string_buffer(512)
+        if not self.lib.hk_mem_check_redzones(buf, len(buf)):
+            return None
+        return symbolize(buf.value.decode(errors="replace"), self.image)
+
     # ---- fault injection ----
 
     def fault_write(self, path: str, value: object) -> None:

@@ -25,6 +25,8 @@ class Planted:
     old: str  # text of the port, found exactly once
     new: str
     expect: str  # a regex the FAILURE's reason must match
+    # torture parameters besides the defaults that the bug needs to show
+    params: tuple[tuple[str, object], ...] = ()
 
     def write(self, directory: Path) -> dict[str, str]:
         """The edited copy in @directory; the environment that selects it."""
@@ -69,4 +71,18 @@ PLANTED = {p.name: p for p in [
         "\t\tcpumask_set_cpu(smp_processor_id(), &pool->cpus_have_tags);\n",
         "",
         r"availability: |stall: "),
+    Planted(
+        "cache_sized_in_bytes", "each CPU's stack sized in bytes, not entries: it overflows",
+        "\tcache_bytes = sizeof(struct percpu_ida_cpu) +\n"
+        "\t\t      max_size * sizeof(unsigned int);\n",
+        "\tcache_bytes = sizeof(struct percpu_ida_cpu) + max_size;\n",
+        r"redzone: Redzone overwritten: percpu object .* CPU \d's copy"),
+    Planted(
+        "caches_twice_max", "CPUs cache twice percpu_max_size (with room for it)",
+        "\tpool->percpu_max_size = max_size;\n",
+        "\tmax_size *= 2;\n\tpool->percpu_max_size = max_size;\n",
+        r"cache-bound: cpu \d( \(offline\))? caches \d+ free tags, more than "
+        r"percpu_max_size 8",
+        # with the default 8 tags no cache can hold more than 8 anyway
+        (("nr_tags", 32),)),
 ]}

@@ -255,6 +255,23 @@ class Campaign:
                 raise Failure(f"conservation: free counters say {counted}, "
                               f"the iterator found {len(free)}")
 
+    def check_memory(self) -> None:
+        """Nothing written past an object's end (redzones), and no CPU's
+        cache, online or not, above percpu_max_size."""
+        damage = self.kernel.redzone_damage()
+        if damage:
+            raise Failure(f"redzone: {damage}")
+        sized = self.kernel.features & cabi.FEAT_INIT_SIZES and self.p.max_size
+        if not (sized and self.kernel.spec.percpu_ida and
+                self.kernel.features & cabi.FEAT_FREE_TAGS):
+            return
+        for cpu in range(self.p.nr_cpus):
+            cached = self.pool.free_tags(cpu)
+            if cached > self.p.max_size:
+                where = "" if self.kernel.online(cpu) else " (offline)"
+                raise Failure(f"cache-bound: cpu {cpu}{where} caches {cached} free tags, "
+                              f"more than percpu_max_size {self.p.max_size}")
+
     def check_availability(self, owned: set[int]) -> None:
         """With tags free, a non-blocking alloc succeeds on every online vCPU."""
         for cpu in self.kernel.online_cpus():
@@ -314,6 +331,7 @@ class Campaign:
         lib.hk_fault_suspend(1)  # the checks' own calls must not be failed
         try:
             self.check_conservation(owned)
+            self.check_memory()
             if sleepers:
                 self.check_no_lost_wakeup(owned)
             else:

@@ -155,6 +155,28 @@ static long st_leak(long arg)
 	return kmalloc(arg, GFP_KERNEL) ? 0 : -ENOMEM;
 }
 
+/* Write one byte past a kmalloc object (@arg 1: then free it), or a per-cpu one. */
+static unsigned char *st_overflowed;
+
+static long st_overflow(long arg)
+{
+	if (arg == 2) {
+		unsigned char __percpu *p = __alloc_percpu(24, 8);
+
+		if (!p)
+			return -ENOMEM;
+		per_cpu_ptr(p, 1)[24] = 0;
+		return 0;
+	}
+	st_overflowed = kmalloc(24, GFP_KERNEL);
+	if (!st_overflowed)
+		return -ENOMEM;
+	st_overflowed[24] = 0;
+	if (arg == 1)
+		kfree(st_overflowed);
+	return 0;
+}
+
 static long st_lock_aa(long arg)
 {
 	spin_lock(&st_lock_a);
@@ -701,6 +723,7 @@ static const struct st_entry st_table[] = {
 	{ "percpu", st_percpu },
 	{ "percpu_raw_deref", st_percpu_raw_deref },
 	{ "leak", st_leak },
+	{ "overflow", st_overflow },
 	{ "lock_aa", st_lock_aa },
 	{ "lock_order", st_lock_order },
 	{ "lock_irq_ctx", st_lock_irq_ctx },
