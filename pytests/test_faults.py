@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from torture import InvalidArgument, Kernel, NoTags, OutOfMemory, faults, runner
+from torture import InvalidArgument, Kernel, NoTags, OutOfMemory, faults, images, runner
 from torture.tagblk import Tagblk, problems
 
 
@@ -230,3 +230,17 @@ def test_stacktrace_depth_bounds_the_frames_the_filter_looks_at(make_kernel, dep
     assert not problems(result, 8, set())
     k.fault_write("fail_function/probability", 0)
     dev.exit()
+
+
+@pytest.mark.parametrize("allocator", sorted(images.BASELINES))
+def test_fail_function_reaches_every_baselines_own_entry_point(make_kernel, allocator):
+    """What the model's checks relax for an injected failure is one that
+    really happens, on the baselines as on percpu_ida."""
+    k = make_kernel(allocator)
+    pool = k.pool(16)
+    k.inject(f"fail_function:inject={k.spec.alloc_function},retval=-12,probability=100,"
+             "times=1")
+    with pytest.raises(OutOfMemory):
+        pool.alloc()
+    assert k.fault_read("fail_function")["injected"] == "1"
+    pool.free(pool.alloc())

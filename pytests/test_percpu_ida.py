@@ -202,3 +202,13 @@ def test_default_sizes(make_kernel, percpu_allocator):
     # a first refill moves one batch to the CPU
     assert pool.free_tags(0) == pool.batch_size - 1
     pool.free(tag, cpu=0)
+
+
+@pytest.mark.parametrize("allocator", sorted({**images.CORRECT, **images.BASELINES}))
+def test_a_built_in_allocator_has_every_feature(make_kernel, allocator):
+    """Only a drop-in of an older generation may lack one: conftest skips an
+    Unsupported from a drop-in and fails one from a built-in image."""
+    every = (cabi.FEAT_INIT_SIZES | cabi.FEAT_FOR_EACH_FREE | cabi.FEAT_FREE_TAGS
+             | cabi.FEAT_INTERRUPTIBLE)
+    k = make_kernel(allocator)
+    assert k.features == every and not k.spec.dropin

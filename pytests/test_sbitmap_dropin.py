@@ -84,7 +84,7 @@ def test_a_lost_wakeup_in_an_upstream_sbitmap_is_caught(tmp_path):
     torture = cli(env, "run", "--torture_type", "sbitmap", "--duration", "30",
                   "--stat_interval", "0", "--stall_timeout", "1", "--seed", "5")
     assert torture.returncode == 1, torture.stdout[-3000:]
-    assert "!!! stall:" in torture.stdout
+    assert "!!! [liveness] stall:" in torture.stdout
 
 
 def test_an_sbitmap_header_of_no_known_era(tmp_path):

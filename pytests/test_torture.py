@@ -97,7 +97,7 @@ def test_cli_end_of_test_line_json_and_rerun(tmp_path):
     assert proc.returncode == 1
     assert "--- Start of test: torture_type=broken_steal_nolock" in proc.stdout
     assert "seed=1234" in proc.stdout
-    assert "!!! double allocation: tag" in proc.stdout
+    assert "!!! [ownership] double allocation: tag" in proc.stdout
     assert "history of tag" in proc.stdout
     end = [line for line in proc.stdout.splitlines() if "End of test: FAILURE" in line]
     assert len(end) == 1

@@ -3,6 +3,7 @@ FAILURE naming what happened, never a run without end or a dead Python."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -29,7 +30,7 @@ def test_a_task_spinning_with_irqs_off_is_no_progress(tmp_path):
     proc = torture(env, "--duration", "60", "--stall_timeout", "1", "--seed", "3")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     out = proc.stdout
-    assert "!!! no progress: task" in out
+    assert "!!! [progress] no progress: task" in out
     assert "is not asleep" in out
     assert "irqs off" in out  # the spinner, as the dump shows it
     assert re.search(r"holds &pool->lock 0x[0-9a-f]+ \(taken at ip \+0x[0-9a-f]+ "
@@ -48,7 +49,7 @@ def test_a_stutter_that_cannot_quiesce_is_a_failure_naming_the_task(tmp_path):
                    "--seed", "3")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     out = proc.stdout
-    assert re.search(r"!!! stutter: task \d \(\d+ operations begun meanwhile\)"
+    assert re.search(r"!!! \[progress\] stutter: task \d \(\d+ operations begun meanwhile\)"
                      r".* did not stop within 1\.0 s: neither paused nor asleep", out), out
     assert "every task (state, vCPU" in out
     assert "End of test: FAILURE" in out
@@ -127,5 +128,21 @@ def test_the_stall_check_counts_free_tags_by_its_own_ledger(tmp_path):
     proc = torture(env, "--duration", "30", "--stall_timeout", "1", "--stutter", "0",
                    "--seed", "4")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert re.search(r"!!! stall: a task has slept [\d.]+ s while \d+ tags are free", proc.stdout)
+    assert re.search(r"!!! \[liveness\] stall: a task has slept [\d.]+ s while \d+ tags "
+                     r"are free", proc.stdout)
     assert "End of test: FAILURE" in proc.stdout
+
+
+def test_a_warning_ends_the_run_at_once_and_counts_as_an_error(tmp_path):
+    """A WARN in the middle of a run is the FAILURE the moment it is
+    reported, not at the end, and the stats count it."""
+    env = planted.dropin(tmp_path, "\tBUG_ON(tag >= pool->nr_tags);\n",
+                         "\tBUG_ON(tag >= pool->nr_tags);\n\tWARN_ON_ONCE(tag == 3);\n")
+    proc = torture(env, "--duration", "60", "--seed", "2", "--json",
+                   str(tmp_path / "result.json"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["reason"].startswith("kernel reported:\nWARNING"), result["reason"]
+    assert "percpu_ida_free" in result["reason"]
+    assert result["stats"]["errors"] == 1
+    assert result["elapsed"] < 30  # found while running, not at the end of 60 s

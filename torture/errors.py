@@ -30,7 +30,13 @@ class GenerationError(BuildError):
 
 
 class Unsupported(HarnessError):
-    """The allocator's API generation lacks what was asked for."""
+    """The allocator's API generation lacks what was asked for.  Only a
+    drop-in (a user's file of an older generation) may: @dropin says
+    whether this one is."""
+
+    def __init__(self, message: str, dropin: bool = True):
+        super().__init__(message)
+        self.dropin = dropin
 
 
 class NoTags(HarnessError):

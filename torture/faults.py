@@ -22,7 +22,11 @@ KNOBS = {
     "fail_percpu": (*COMMON, "ignore-gfp-wait"),
     "fail_function": (*COMMON, "inject", "retval"),
 }
-FUNCTIONS = ("percpu_ida_alloc", "__percpu_ida_init", "percpu_ida_init")
+# the entry points the images wrap: percpu_ida's (and the posting's), and
+# each baseline's alloc under its own name (images.ImageSpec.alloc_function)
+FUNCTIONS = ("percpu_ida_alloc", "__percpu_ida_init", "percpu_ida_init", "percpu_tag_alloc",
+             "percpu_tag_pool_init", "ida_tags_alloc", "ida_mag_alloc", "sbitmap_tags_alloc",
+             "tag_freelist_alloc")
 
 
 @dataclass(frozen=True)

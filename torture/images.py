@@ -64,6 +64,13 @@ class ImageSpec:
             return "percpu_tag_free"
         return f"{self.api}_free"
 
+    @property
+    def alloc_function(self) -> str:
+        """The entry point fail_function can inject (it is wrapped at link time)."""
+        if self.percpu_ida and self.gen.number == generation.POSTING:
+            return "percpu_tag_alloc"
+        return f"{self.api}_alloc"
+
 
 def _port(name: str, src: str, hdr: str, about: str) -> ImageSpec:
     return ImageSpec(

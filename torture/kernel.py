@@ -348,7 +348,8 @@ class Pool:
             raise InvalidArgument(f"nr_tags={nr_tags} is negative")
         sized = max_size is not None or batch_size is not None
         if sized and not kernel.features & cabi.FEAT_INIT_SIZES:
-            raise Unsupported(f"{kernel.generation_label} fixes the cache sizes inside the .c")
+            raise Unsupported(f"{kernel.generation_label} fixes the cache sizes inside the .c",
+                              kernel.spec.dropin)
         if sized:
             max_size = max_size if max_size is not None else 48
             batch_size = batch_size if batch_size is not None else 32
@@ -399,7 +400,7 @@ class Pool:
             raise InvalidArgument(f"unknown task state {state!r}")
         if state == TASK_INTERRUPTIBLE and not self.kernel.features & cabi.FEAT_INTERRUPTIBLE:
             raise Unsupported(f"{self.kernel.generation_label} has no interruptible "
-                              "allocation")
+                              "allocation", self.kernel.spec.dropin)
         tag = self._op(cabi.OP_ALLOC, cpu, task, irq, state)
         if tag < 0:
             _raise_errno(tag, f"alloc on CPU {cpu} in {STATES[state]}")
@@ -442,7 +443,7 @@ class Pool:
         With @stop_after, the callback asks it to stop after that many."""
         if not self.kernel.features & cabi.FEAT_FOR_EACH_FREE:
             raise Unsupported(f"{self.kernel.generation_label} has no "
-                              "percpu_ida_for_each_free()")
+                              "percpu_ida_for_each_free()", self.kernel.spec.dropin)
         if not isinstance(stop_after, int) or stop_after < 0:
             raise InvalidArgument(f"stop_after must be a count, not {stop_after!r}")
         cap = max(self.nr_tags, 1)
@@ -459,7 +460,7 @@ class Pool:
         """percpu_ida_free_tags(): a CPU's cached count, or the global one for nr_cpus."""
         if not self.kernel.features & cabi.FEAT_FREE_TAGS:
             raise Unsupported(f"{self.kernel.generation_label} has no "
-                              "percpu_ida_free_tags()")
+                              "percpu_ida_free_tags()", self.kernel.spec.dropin)
         k = self.kernel
         if cpu != k.nr_cpus:
             k.check_cpu(cpu, online=False)

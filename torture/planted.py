@@ -85,4 +85,11 @@ PLANTED = {p.name: p for p in [
         r"percpu_max_size 8",
         # with the default 8 tags no cache can hold more than 8 anyway
         (("nr_tags", 32),)),
+    Planted(
+        "for_each_free_online_only", "the iterator skips the caches of offline CPUs",
+        "\tlocal_irq_save(flags);\n\tfor_each_possible_cpu(cpu) {\n",
+        "\tlocal_irq_save(flags);\n\tfor_each_online_cpu(cpu) {\n",
+        r"conservation: .*lost \[\d",
+        # tags enough that nobody needs to steal what a dead CPU holds
+        (("nr_tags", 32),)),
 ]}

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from torture import checks
 from torture.runner import TortureResult
 
 
@@ -24,7 +25,7 @@ def end_lines(result: TortureResult) -> list[str]:
                          + ("" if result.params.allow_idle else
                             " (it tested less than it claims; --allow_idle accepts it)"))
     else:
-        lines.append(f"{name}: !!! {result.reason}")
+        lines.append(f"{name}: !!! [{checks.check_of(result.reason)}] {result.reason}")
         lines.append(f"{name}: --- End of test: FAILURE: {result.params.command()}")
     return lines
 

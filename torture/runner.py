@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from torture import cabi, crash, faults, images, phases, sanitizers, symbols
+from torture import cabi, checks, crash, faults, images, phases, sanitizers, symbols
 from torture.errors import HarnessError, InvalidArgument, KernelBug, KernelDead
 from torture.kernel import MAX_CPUS, TASK_RUNNING, TASK_UNINTERRUPTIBLE, Kernel, Pool
 
@@ -135,6 +135,7 @@ class TortureResult:
     def to_json(self) -> dict[str, object]:
         return {
             "params": asdict(self.params), "success": self.success, "reason": self.reason,
+            "check": None if self.success else checks.check_of(self.reason),
             "stats": self.stats, "elapsed": self.elapsed, "reports": self.reports,
             "idle": self.idle, "rerun": self.params.command(),
         }
@@ -205,7 +206,8 @@ class Campaign:
         )
         for spec in faults.parse_many(p.fault):
             self.kernel.inject(spec)
-            if spec.point == "fail_function" and ("inject", "percpu_ida_alloc") in spec.knobs:
+            if (spec.point == "fail_function" and
+                    ("inject", self.kernel.spec.alloc_function) in spec.knobs):
                 cp.injected_errno = int(dict(spec.knobs).get("retval", "0"), 0)
         rc = self.kernel.lib.hk_torture_start(ctypes.byref(cp))
         if rc:
@@ -217,6 +219,7 @@ class Campaign:
         out = {name: getattr(st, name) for name in cabi.TORTURE_STATS}
         (out["sleeps"], out["wakeups"], out["steal_attempts"], out["global_locks"],
          out["spurious_wakeups"]) = self.stats_counts()
+        out["errors"] += self.kernel.lib.hk_report_count()  # WARN, lockdep, BUG
         out["preemptions"] = self.kernel.lib.hk_preemptions(0)
         out["access_preemptions"] = self.kernel.lib.hk_preemptions(1)
         out.update(self.hotplug)
@@ -644,6 +647,8 @@ def run(params: TortureParams, emit: Callable[[str], None] = print,
             time.sleep(0.02)
             if c.c_failure() or c.kernel.dead:
                 break
+            if c.kernel.lib.hk_report_count():  # a WARN, a lockdep splat: at once
+                raise Failure("kernel reported:\n" + str(c.kernel.reports()[0]))
             if stats_tick.due(now):
                 s = c.stats()
                 mark = "!!! " if s["errors"] else ""

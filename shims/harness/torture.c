@@ -525,11 +525,12 @@ static void enter(struct torture_task *tt, long (*fn)(void *))
 	}
 	if (!err || err == -HK_EDEAD)	/* killed: whoever killed it says why */
 		return;
-	tt->st.errors++;
-	if (err == -HK_EBUG)
+	if (err == -HK_EBUG) {	/* its report is the error the stats count */
 		torture_fail("kernel BUG (see the report)");
-	else
-		torture_fail("kernel entry failed: %d", err);
+		return;
+	}
+	tt->st.errors++;
+	torture_fail("kernel entry failed: %d", err);
 }
 
 /* Pin the calling host thread to core @cpu, modulo the cores there are. */
