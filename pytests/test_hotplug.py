@@ -59,7 +59,7 @@ def test_onoff_torture_measures_stranding(allocator):
         emit=lambda _: None,
     )
     assert result.success, result.reason
-    assert result.stats["onoff_ops"] >= 8
+    assert result.stats["onoff_ops"] > 0
     # counted as each CPU dies, aimed at CPUs with cached tags: some there
     assert result.stats["stranded_max"] > 0
 

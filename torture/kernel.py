@@ -217,6 +217,13 @@ class Kernel:
     def dmesg(self) -> str:
         return cabi.text(self.lib.hk_dmesg)
 
+    def wakeups(self) -> int:
+        """Sleepers woken so far: counted by the waker as it wakes one, so a
+        test sees a wakeup the moment the call that made it returns."""
+        counts = (ctypes.c_long * cabi.SCHED_COUNTS)()
+        self.lib.hk_sched_counts(counts)
+        return int(counts[1])
+
     def task_dump(self) -> str:
         return cabi.text(self.lib.hk_task_dump)
 
