@@ -628,6 +628,36 @@ static long nr_requests(const struct hk_det_scenario *sc)
 	return n;
 }
 
+/*
+ * Every task asleep while tags are free: say where they are, not why.  A
+ * free that woke nobody and a woken search that missed the tags (a steal
+ * that skipped a cache) end alike; the trace tells which.
+ */
+static void say_where_free(struct det_outcome *o,
+			   const struct hk_det_scenario *sc)
+{
+	long busy = sc->driver ? tagblk_det_in_flight() : nr_held();
+	size_t used = strlen(o->msg);
+
+	used += snprintf(o->msg + used, sizeof(o->msg) - used,
+			 "\n  %ld of %ld tags are free", sc->nr_tags - busy,
+			 sc->nr_tags);
+	if (!sc->driver && hk_pool_free_tags(dr.pool, nr_cpu_ids) >= 0) {
+		used += snprintf(o->msg + used, sizeof(o->msg) - used,
+				 " (global %ld, cached:",
+				 hk_pool_free_tags(dr.pool, nr_cpu_ids));
+		for (unsigned int cpu = 0; cpu < nr_cpu_ids && used < sizeof(o->msg); cpu++)
+			used += snprintf(o->msg + used, sizeof(o->msg) - used,
+					 " cpu%u %ld", cpu,
+					 hk_pool_free_tags(dr.pool, cpu));
+		used += snprintf(o->msg + used, sizeof(o->msg) - used, ")");
+	}
+	if (used < sizeof(o->msg))
+		snprintf(o->msg + used, sizeof(o->msg) - used,
+			 ": no wakeup reached a sleeper after they were freed, "
+			 "or a woken search missed them");
+}
+
 static void one_run(const struct det_strategy *s, struct det_outcome *o)
 {
 	const struct hk_det_scenario *sc = dr.sc;
@@ -686,15 +716,8 @@ static void one_run(const struct det_strategy *s, struct det_outcome *o)
 		snprintf(msg, sizeof(msg), "every tag is held: %s", o->msg);
 		memcpy(o->msg, msg, sizeof(msg));
 	}
-	if (o->verdict == DV_DEADLOCK) {
-		size_t used = strlen(o->msg);
-
-		long busy = sc->driver ? tagblk_det_in_flight() : nr_held();
-
-		snprintf(o->msg + used, sizeof(o->msg) - used,
-			 "\n  %ld of %ld tags are free: a wakeup was lost",
-			 sc->nr_tags - busy, sc->nr_tags);
-	}
+	if (o->verdict == DV_DEADLOCK)
+		say_where_free(o, sc);
 	if (o->verdict == DV_BUG) {
 		char msg[sizeof(o->msg)];
 
