@@ -160,6 +160,10 @@ def test_redzones_catch_a_write_past_the_end(make_kernel):
     k3 = make_kernel()
     with pytest.raises(KernelBug, match="Redzone overwritten: kmalloc object"):
         k3.selftest("overflow", arg=1)
+    k4 = make_kernel()
+    k4.selftest("overflow", arg=3)
+    assert re.match(r"Redzone overwritten: pages object 0x[0-9a-f]+ of 4096 bytes",
+                    k4.redzone_damage() or "")
 
 
 def test_fail_nth_fails_the_nth_allocation_once(make_kernel):

@@ -16,9 +16,10 @@
 #include "internal.h"
 
 /*
- * CONFIG_SLUB_DEBUG's red zoning: bytes past the end of every slab object
- * and every CPU's copy of a per-cpu object hold a pattern, checked when the
- * object is freed (a BUG) and whenever the harness asks (at quiescence).
+ * CONFIG_SLUB_DEBUG's red zoning: bytes past the end of every slab object,
+ * page allocation and CPU's copy of a per-cpu object hold a pattern,
+ * checked when the object is freed (a BUG) and whenever the harness asks
+ * (at quiescence).
  */
 #define REDZONE_BYTES	16
 #define REDZONE_BYTE	0xcc	/* SLUB_RED_ACTIVE */
@@ -119,16 +120,17 @@ static unsigned long site_offset(unsigned long site)
  */
 static bool redzone_intact(const struct obj_hdr *h, char *msg, size_t len)
 {
-	if (h->kind == OBJ_SLAB) {
+	if (h->kind == OBJ_SLAB || h->kind == OBJ_PAGE) {
 		long bad = redzone_damage((unsigned char *)h->ptr + h->size,
 					  REDZONE_BYTES);
 
 		if (bad < 0)
 			return true;
-		snprintf(msg, len, "Redzone overwritten: kmalloc object %p of %zu "
+		snprintf(msg, len, "Redzone overwritten: %s object %p of %zu "
 			 "bytes (allocated at image+%#lx): byte %zu is %#x, not %#x",
-			 h->ptr, h->size, site_offset(h->site), h->size + bad,
-			 ((unsigned char *)h->ptr)[h->size + bad], REDZONE_BYTE);
+			 kind_names[h->kind], h->ptr, h->size, site_offset(h->site),
+			 h->size + bad, ((unsigned char *)h->ptr)[h->size + bad],
+			 REDZONE_BYTE);
 		return false;
 	}
 	if (h->kind != OBJ_PERCPU)
@@ -356,7 +358,8 @@ unsigned long __get_free_pages(gfp_t gfp_mask, unsigned int order)
 	}
 	if (shim_should_fail_alloc(SHIM_FAIL_PAGE, size, gfp_mask))
 		return 0;
-	p = aligned_alloc(PAGE_SIZE, size);
+	/* a page more, the start of which is the redzone */
+	p = aligned_alloc(PAGE_SIZE, size + PAGE_SIZE);
 	h = malloc(sizeof(*h));
 	if (!p || !h) {
 		free(p);
@@ -364,6 +367,7 @@ unsigned long __get_free_pages(gfp_t gfp_mask, unsigned int order)
 		return 0;
 	}
 	memset(p, (gfp_mask & __GFP_ZERO) ? 0 : 0x5a, size);
+	memset((char *)p + size, REDZONE_BYTE, REDZONE_BYTES);
 	h->order = order;
 	track(h, OBJ_PAGE, p, size, site);
 	return (unsigned long)p;
@@ -389,6 +393,7 @@ void free_pages(unsigned long addr, unsigned int order)
 		shim_bug(__FILE__, __LINE__, "free_pages",
 			 "free_pages of %#lx with order %u, allocated with "
 			 "order %u", addr, order, h->order);
+	check_redzone_on_free(h, "free_pages");
 	untrack(h);
 	free((void *)addr);
 	free(h);

@@ -155,7 +155,10 @@ static long st_leak(long arg)
 	return kmalloc(arg, GFP_KERNEL) ? 0 : -ENOMEM;
 }
 
-/* Write one byte past a kmalloc object (@arg 1: then free it), or a per-cpu one. */
+/*
+ * One byte past a kmalloc object (@arg 1: then free it), a per-cpu
+ * object (2), a page (3).
+ */
 static unsigned char *st_overflowed;
 
 static long st_overflow(long arg)
@@ -166,6 +169,14 @@ static long st_overflow(long arg)
 		if (!p)
 			return -ENOMEM;
 		per_cpu_ptr(p, 1)[24] = 0;
+		return 0;
+	}
+	if (arg == 3) {
+		unsigned char *page = (unsigned char *)__get_free_page(GFP_KERNEL);
+
+		if (!page)
+			return -ENOMEM;
+		page[PAGE_SIZE] = 0;
 		return 0;
 	}
 	st_overflowed = kmalloc(24, GFP_KERNEL);
