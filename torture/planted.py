@@ -86,6 +86,14 @@ PLANTED = {p.name: p for p in [
         # with the default 8 tags no cache can hold more than 8 anyway
         (("nr_tags", 32),)),
     Planted(
+        "steal_keeps_going", "a thief that found tags goes on to the next CPU",
+        "\t\tif (cache->nr_free)\n\t\t\treturn;\n\t}\n}\n",
+        "\t}\n}\n",
+        r"redzone: |cache-bound: ",
+        # with two CPUs there is no next victim; with few free tags, two
+        # victims' caches never add up to more than one cache holds
+        (("nr_cpus", 3), ("nr_tags", 24), ("hold", 4))),
+    Planted(
         "for_each_free_online_only", "the iterator skips the caches of offline CPUs",
         "\tlocal_irq_save(flags);\n\tfor_each_possible_cpu(cpu) {\n",
         "\tlocal_irq_save(flags);\n\tfor_each_online_cpu(cpu) {\n",
