@@ -145,7 +145,9 @@ def test_the_default_checks_find_a_planted_bug_within_a_few_stutters(bug, tmp_pa
             emit=lambda _: None)
         assert not result.success and re.match(planted.PLANTED[bug].expect, result.reason), \
             result.reason
-        assert result.stats["stutters"] < 10, result.stats  # two seconds at the old cadence
+        # found within 5 s of stutters: the old cadence checked twice in that
+        # time (bench/planted_detection.py measures the times)
+        assert result.stats["stutters"] < 25, result.stats
 
 
 def test_start_line_names_the_phases_the_parameters_turn_off():
