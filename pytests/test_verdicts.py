@@ -145,4 +145,5 @@ def test_a_warning_ends_the_run_at_once_and_counts_as_an_error(tmp_path):
     assert result["reason"].startswith("kernel reported:\nWARNING"), result["reason"]
     assert "percpu_ida_free" in result["reason"]
     assert result["stats"]["errors"] == 1
-    assert result["elapsed"] < 30  # found while running, not at the end of 60 s
+    # found while running: a 60 s run would have paused 300 times for checks
+    assert result["stats"]["stutters"] < 50, result["stats"]

@@ -499,10 +499,10 @@ static int up_online(unsigned int cpu, long arg)
 	return 0;
 }
 
-/* Down from the ONLINE section's end: DYING under stop-machine, then DEAD. */
 /* the harness's look at a CPU the moment it is gone, nothing else running */
 void (*shim_cpu_dying_probe)(unsigned int cpu);
 
+/* Down from the ONLINE section's end: DYING under stop-machine, then DEAD. */
 static void take_cpu_down(unsigned int cpu)
 {
 	struct vcpu *v = &shim_vcpus[cpu];

@@ -77,6 +77,7 @@ struct task_struct *hk_task_create(const char *name);
 void hk_task_make_it_fail(struct task_struct *t, int on);
 void hk_signal(struct task_struct *t, int fatal);
 size_t hk_task_dump(char *buf, size_t len);
+unsigned long shim_image_offset(unsigned long ip);
 
 /* time.c, det.c: the clock */
 void shim_time_boot(void);

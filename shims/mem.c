@@ -8,7 +8,6 @@
 #include <linux/gfp.h>
 #include <linux/percpu.h>
 #include <linux/list.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,10 @@
  * checked when the object is freed (a BUG) and whenever the harness asks
  * (at quiescence).
  */
+#define PCPU_UNIT_SIZE	(1UL << 20)
+#define PCPU_CHUNK	SMP_CACHE_BYTES
+#define PCPU_NR_CHUNKS	(PCPU_UNIT_SIZE / PCPU_CHUNK)
+
 #define REDZONE_BYTES	16
 #define REDZONE_BYTE	0xcc	/* SLUB_RED_ACTIVE */
 
@@ -41,7 +44,6 @@ struct obj_hdr {
 	unsigned int order;
 	unsigned int pcpu_chunk;
 	size_t unit;		/* per-cpu: one CPU's object; its redzone follows */
-	size_t redzone;		/* per-cpu: the redzone's length */
 };
 
 static LIST_HEAD(live_objs);
@@ -95,6 +97,12 @@ static struct obj_hdr *find_obj(const void *ptr, enum obj_kind kind)
 	return found;
 }
 
+/* A per-cpu object's chunks (h->order) past its size are its redzone. */
+static size_t pcpu_redzone(const struct obj_hdr *h)
+{
+	return h->order * PCPU_CHUNK - h->unit;
+}
+
 /* The first byte of @len at @p that is not the redzone's pattern, or -1. */
 static long redzone_damage(const unsigned char *p, size_t len)
 {
@@ -102,15 +110,6 @@ static long redzone_damage(const unsigned char *p, size_t len)
 		if (p[i] != REDZONE_BYTE)
 			return i;
 	return -1;
-}
-
-static unsigned long site_offset(unsigned long site)
-{
-	Dl_info info = { 0 };
-
-	if (dladdr((void *)site, &info) && info.dli_fbase)
-		return site - (unsigned long)info.dli_fbase;
-	return site;
 }
 
 /*
@@ -128,7 +127,7 @@ static bool redzone_intact(const struct obj_hdr *h, char *msg, size_t len)
 			return true;
 		snprintf(msg, len, "Redzone overwritten: %s object %p of %zu "
 			 "bytes (allocated at image+%#lx): byte %zu is %#x, not %#x",
-			 kind_names[h->kind], h->ptr, h->size, site_offset(h->site),
+			 kind_names[h->kind], h->ptr, h->size, shim_image_offset(h->site),
 			 h->size + bad, ((unsigned char *)h->ptr)[h->size + bad],
 			 REDZONE_BYTE);
 		return false;
@@ -137,13 +136,13 @@ static bool redzone_intact(const struct obj_hdr *h, char *msg, size_t len)
 		return true;
 	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		unsigned char *obj = (unsigned char *)h->ptr + __per_cpu_offset[cpu];
-		long bad = redzone_damage(obj + h->unit, h->redzone);
+		long bad = redzone_damage(obj + h->unit, pcpu_redzone(h));
 
 		if (bad < 0)
 			continue;
 		snprintf(msg, len, "Redzone overwritten: percpu object %p of %zu "
 			 "bytes (allocated at image+%#lx), CPU %u's copy: byte %zu "
-			 "is %#x, not %#x", h->ptr, h->unit, site_offset(h->site), cpu,
+			 "is %#x, not %#x", h->ptr, h->unit, shim_image_offset(h->site), cpu,
 			 h->unit + bad, obj[h->unit + bad], REDZONE_BYTE);
 		return false;
 	}
@@ -401,10 +400,6 @@ void free_pages(unsigned long addr, unsigned int order)
 
 /* ---- per-cpu areas ---- */
 
-#define PCPU_UNIT_SIZE	(1UL << 20)
-#define PCPU_CHUNK	SMP_CACHE_BYTES
-#define PCPU_NR_CHUNKS	(PCPU_UNIT_SIZE / PCPU_CHUNK)
-
 unsigned long __per_cpu_offset[NR_CPUS];
 char *shim_pcpu_static;		/* the static area's __percpu address */
 static char *pcpu_base;		/* guard unit, then one unit per CPU */
@@ -459,14 +454,13 @@ void __percpu *__alloc_percpu_gfp(size_t size, size_t align, gfp_t gfp)
 	/* the returned pointer lies in the guard unit: only offsets reach memory */
 	ptr = pcpu_base + chunk * PCPU_CHUNK;
 	h->unit = size;
-	h->redzone = nchunks * PCPU_CHUNK - size;
+	h->pcpu_chunk = chunk;
+	h->order = nchunks;
 	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		memset((char *)ptr + __per_cpu_offset[cpu], 0, size);
 		memset((char *)ptr + __per_cpu_offset[cpu] + size, REDZONE_BYTE,
-		       h->redzone);
+		       pcpu_redzone(h));
 	}
-	h->pcpu_chunk = chunk;
-	h->order = nchunks;
 	track(h, OBJ_PERCPU, ptr, size * nr_cpu_ids, site);
 	return ptr;
 }
@@ -568,7 +562,7 @@ size_t shim_mem_leaks(char *buf, size_t len)
 				 "unreferenced %s object %p size %zu, "
 				 "allocated at image+%#lx\n",
 				 kind_names[h->kind], h->ptr, h->size,
-				 site_offset(h->site));
+				 shim_image_offset(h->site));
 		if (used >= len)
 			break;
 	}

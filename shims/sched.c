@@ -264,7 +264,7 @@ void shim_schedule(void)
 	schedule_debug(t);
 	shim_sched_point(SP_SCHEDULE, t);
 	/* a wait's next search begins: a steal counts only if it is that one's */
-	t->remote_since_sleep = 0;
+	t->remote_since_schedule = 0;
 	state = __atomic_load_n(&t->state, __ATOMIC_SEQ_CST);
 	if (state == TASK_RUNNING) {
 		/* a voluntary yield: let a task waiting for this vCPU in */
@@ -647,7 +647,7 @@ static size_t dump_wait_queue(const struct wait_queue_head *wq, char *buf,
 }
 
 /* @ip as an offset into the object that holds it, which Python can name */
-static unsigned long image_offset(unsigned long ip)
+unsigned long shim_image_offset(unsigned long ip)
 {
 	Dl_info info;
 
@@ -702,7 +702,7 @@ SHIM_EXPORT size_t hk_task_dump(char *buf, size_t len)
 					 " holds %s %p (taken at ip +%#lx)",
 					 held_lock_name(&t->held_locks[l]),
 					 t->held_locks[l].lock,
-					 image_offset(t->held_locks[l].ip));
+					 shim_image_offset(t->held_locks[l].ip));
 		if (since)
 			used += snprintf(buf + used, len - used,
 					 " asleep %.3f s", (shim_now_ns() - since) / 1e9);

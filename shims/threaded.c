@@ -52,7 +52,7 @@ static void count_point(struct task_struct *t, enum shim_point point,
 	cpu = shim_pcpu_cpu_of(obj);
 	if (cpu >= 0 && cpu != t->cpu) {
 		t->nr_remote_pcpu++;
-		t->remote_since_sleep++;
+		t->remote_since_schedule++;
 	}
 	else if (cpu < 0 && point == SP_LOCK &&
 		 !((const struct raw_spinlock *)obj)->wq_lock)

@@ -153,9 +153,7 @@ def _run(kernel: Kernel, point: Point, pool_ptr: int | None, seconds: float,
 
 
 def _counts(kernel: Kernel) -> list[int]:
-    arr = (ctypes.c_long * cabi.SCHED_COUNTS)()
-    kernel.lib.hk_sched_counts(arr)
-    return list(arr)[:4]
+    return kernel.sched_counts()[:4]
 
 
 def measure(point: Point, seconds: float, events: bool, hang_timeout: float = 10.0) -> Point:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from torture import runner
-from torture.errors import HarnessError
+from torture.errors import OutOfMemory
 from torture.kernel import Kernel
 from torture.tagblk import Tagblk, problems
 
@@ -34,34 +34,38 @@ class Script:
     run: Callable[[str, Emit, bool], bool]
 
 
-def _round(k: Kernel, emit: Emit, label: str, requests: int, seed: int,
-           task_errors: set[int], hotplug: float = 0.0) -> tuple[bool, bool]:
-    """One device's life: init, @requests requests, teardown, under the
-    faults armed on @k; @task_errors are those a process-context submitter
-    may be told.  Returns (clean, whether init made a device); anything the
-    driver got wrong is a `!!!` line."""
-    try:
-        dev = Tagblk(k, DEPTH, RETRIES, requests)
-    except HarnessError as e:
-        if "tagblk_init failed" not in str(e):
-            raise
-        leaked = k.mem().outstanding
-        if leaked:
-            emit(f"{label}: !!! leak: init failed and left {leaked} objects\n{k.leaks()}")
-        return not leaked, False
-    result = dev.run(seed=seed, timeout=TIMEOUT, hotplug_interval=hotplug)
-    found = problems(result, DEPTH, task_errors)
+def _use(k: Kernel, dev: Tagblk, emit: Emit, label: str, seed: int,
+         task_errors: set[int], hotplug: float = 0.0) -> bool:
+    """Run a device's requests and tear it down, under the faults armed on
+    @k; @task_errors are those a process-context submitter may be told.
+    False, with a `!!!` line, on anything the driver got wrong."""
+    found = problems(dev.run(seed=seed, timeout=TIMEOUT, hotplug_interval=hotplug),
+                     DEPTH, task_errors)
     for problem in found:
         emit(f"{label}: !!! {problem}")
     if found:
-        return False, True
+        return False
     dev.exit()
     leaked = k.mem().outstanding
     if leaked:
         emit(f"{label}: !!! leak: {leaked} objects left after teardown\n{k.leaks()}")
     for report in k.reports():
         emit(f"{label}: !!! kernel reported: {report}")
-    return not leaked and not k.reports(), True
+    return not leaked and not k.reports()
+
+
+def _round(k: Kernel, emit: Emit, label: str, requests: int, seed: int,
+           task_errors: set[int], hotplug: float = 0.0) -> tuple[bool, bool]:
+    """One device's life: init, @requests requests, teardown.  Returns
+    (clean, whether init made a device)."""
+    try:
+        dev = Tagblk(k, DEPTH, RETRIES, requests)
+    except OutOfMemory:
+        leaked = k.mem().outstanding
+        if leaked:
+            emit(f"{label}: !!! leak: init failed and left {leaked} objects\n{k.leaks()}")
+        return not leaked, False
+    return _use(k, dev, emit, label, seed, task_errors, hotplug), True
 
 
 def _summary(result: runner.TortureResult) -> str:
@@ -93,24 +97,14 @@ def fail_nth_sweep(allocator: str, emit: Emit, quick: bool) -> bool:
             label = f"fail-nth {nth:2d}"
             try:
                 dev = Tagblk(k, DEPTH, RETRIES, 200, task=task)
-            except HarnessError as e:
-                if "tagblk_init failed" not in str(e):
-                    raise
+            except OutOfMemory as e:
                 leaked = k.mem().outstanding
                 emit(f"{label}: init {str(e).rsplit(' ', 1)[-1]}, {leaked} objects left"
                      + (f"  !!! leak\n{k.leaks()}" if leaked else ""))
                 ok &= leaked == 0
                 continue
             emit(f"{label}: init succeeded: it makes {nth - 1} failable allocations")
-            found = problems(dev.run(seed=nth, timeout=TIMEOUT), DEPTH, set())
-            for problem in found:
-                emit(f"{label}: !!! {problem}")
-            if not found:
-                dev.exit()
-            leaked = k.mem().outstanding
-            if leaked and not found:
-                emit(f"{label}: !!! leak: {leaked} objects left after teardown")
-            return ok and nth > 1 and not found and not leaked
+            return _use(k, dev, emit, label, nth, set()) and ok and nth > 1
     emit("!!! init never succeeded in 63 tries")
     return False
 

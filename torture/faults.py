@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from torture.errors import InvalidArgument
+from torture.images import BASELINES
 
 POINTS = ("failslab", "fail_page_alloc", "fail_percpu", "fail_function")
 # the stack trace filter's code ranges: an address, or a function of the
@@ -25,8 +26,7 @@ KNOBS = {
 # the entry points the images wrap: percpu_ida's (and the posting's), and
 # each baseline's alloc under its own name (images.ImageSpec.alloc_function)
 FUNCTIONS = ("percpu_ida_alloc", "__percpu_ida_init", "percpu_ida_init", "percpu_tag_alloc",
-             "percpu_tag_pool_init", "ida_tags_alloc", "ida_mag_alloc", "sbitmap_tags_alloc",
-             "tag_freelist_alloc")
+             "percpu_tag_pool_init", *(spec.alloc_function for spec in BASELINES.values()))
 
 
 @dataclass(frozen=True)

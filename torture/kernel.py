@@ -217,12 +217,18 @@ class Kernel:
     def dmesg(self) -> str:
         return cabi.text(self.lib.hk_dmesg)
 
+    def sched_counts(self) -> list[int]:
+        """sleeps, wakeups, steal attempts (atomics and locks on another
+        CPU's per-cpu data), global-lock trips, spurious wakeups: the
+        shims' counts over every task, the idle ones included."""
+        counts = (ctypes.c_long * cabi.SCHED_COUNTS)()
+        self.lib.hk_sched_counts(counts)
+        return list(counts)
+
     def wakeups(self) -> int:
         """Sleepers woken so far: counted by the waker as it wakes one, so a
         test sees a wakeup the moment the call that made it returns."""
-        counts = (ctypes.c_long * cabi.SCHED_COUNTS)()
-        self.lib.hk_sched_counts(counts)
-        return int(counts[1])
+        return self.sched_counts()[1]
 
     def task_dump(self) -> str:
         return cabi.text(self.lib.hk_task_dump)

@@ -218,7 +218,7 @@ class Campaign:
         self.kernel.lib.hk_torture_stats(ctypes.byref(st))
         out = {name: getattr(st, name) for name in cabi.TORTURE_STATS}
         (out["sleeps"], out["wakeups"], out["steal_attempts"], out["global_locks"],
-         out["spurious_wakeups"]) = self.stats_counts()
+         out["spurious_wakeups"]) = self.kernel.sched_counts()
         out["errors"] += self.kernel.lib.hk_report_count()  # WARN, lockdep, BUG
         out["preemptions"] = self.kernel.lib.hk_preemptions(0)
         out["access_preemptions"] = self.kernel.lib.hk_preemptions(1)
@@ -305,7 +305,7 @@ class Campaign:
             if time.monotonic() > deadline:
                 ops, quiet = self.progress()
                 late = [f"task {i} ({ops[i] - ops_before[i]} operations begun meanwhile)"
-                        for i in range(self.p.nr_tasks) if not quiet[i]]
+                        for i in range(min(len(ops), len(ops_before))) if not quiet[i]]
                 what = ", ".join(late) or "an interrupt handler (every task is still)"
                 raise Failure(f"stutter: {what} did not stop within {bound:.1f} s: "
                               f"neither paused nor asleep\n{task_report(self.kernel)}")
@@ -317,8 +317,8 @@ class Campaign:
         is quiet (paused, or asleep in the kernel)."""
         n = self.p.nr_tasks
         ops, quiet = (ctypes.c_long * n)(), (ctypes.c_int * n)()
-        self.kernel.lib.hk_torture_progress(ops, quiet, n)
-        return list(ops), list(quiet)
+        count = min(self.kernel.lib.hk_torture_progress(ops, quiet, n), n)
+        return list(ops)[:count], list(quiet)[:count]
 
     def held(self) -> set[int]:
         """The tags the ledger says someone holds (a task or an irq slot)."""
@@ -365,7 +365,7 @@ class Campaign:
         Free means free by the ledger, counted at quiescence: the
         allocator's own counters are what a bug would get wrong."""
         now = time.monotonic()
-        self.steal_samples.append((now, self.stats_counts()[2]))
+        self.steal_samples.append((now, self.kernel.sched_counts()[2]))
         window = now - self.p.stall_timeout
         while len(self.steal_samples) > 1 and self.steal_samples[1][0] <= window:
             self.steal_samples.popleft()
@@ -383,18 +383,11 @@ class Campaign:
         finally:
             self.kernel.lib.hk_torture_resume()
 
-    def stats_counts(self) -> list[int]:
-        """sleeps, wakeups, steal attempts (atomics and locks on another CPU's
-        per-cpu data) and global-lock trips, counted by the shims."""
-        counts = (ctypes.c_long * cabi.SCHED_COUNTS)()
-        self.kernel.lib.hk_sched_counts(counts)
-        return list(counts)
-
     def where_free(self) -> str:
         """Where the free tags sit (the global pool, each CPU's cache) and
         whether anyone tried to steal them lately."""
         since, before = self.steal_samples[0] if self.steal_samples else (0.0, 0)
-        tried = (f"{self.stats_counts()[2] - before} steal attempts in the last "
+        tried = (f"{self.kernel.sched_counts()[2] - before} steal attempts in the last "
                  f"{time.monotonic() - since:.1f} s" if self.steal_samples else
                  "steal attempts not sampled yet")
         if not self.kernel.features & cabi.FEAT_FREE_TAGS:
@@ -459,9 +452,9 @@ class Campaign:
         bound, and nothing more is to be checked."""
         if found:
             self.kernel.lib.hk_kill()
-            self.kernel.lib.hk_torture_stop(int(self.p.stall_timeout * 1000) + 5000)
-            return None
         self.kernel.lib.hk_torture_stop(int(self.p.stall_timeout * 1000) + 5000)
+        if found:
+            return None
         reason = self.c_failure()  # a stall at the end is reported from C
         reports = self.kernel.reports()
         if reports and (not reason or reason.startswith("kernel BUG")):
@@ -521,7 +514,6 @@ class Watchdog:
 
     def _watch(self) -> None:
         n = self.c.p.nr_tasks
-        ops, quiet = (ctypes.c_long * n)(), (ctypes.c_int * n)()
         seen = [-1] * n
         since = [time.monotonic()] * n
         while not self.done.wait(0.05):
@@ -534,18 +526,18 @@ class Watchdog:
                                  self.diagnosis(f"no progress: {late}"))
                     return
                 continue
-            count = self.c.kernel.lib.hk_torture_progress(ops, quiet, n)
+            ops, quiet = self.c.progress()
             call = self.c.calling
             if call and now - call[1] > self.c.p.stall_timeout:
                 stuck = [f"task {i} (neither paused nor asleep, no operation begun since)"
-                         for i in range(min(count, n)) if not quiet[i] and since[i] <= call[1]]
+                         for i in range(len(ops)) if not quiet[i] and since[i] <= call[1]]
                 self.on_hang(self.diagnosis(
                     f"no progress: the monitor's {call[0]} has not returned for "
                     f"{now - call[1]:.1f} s; held up by "
                     f"{', '.join(stuck) or 'a task holding what it waits for'}\n"
                     f"{lock_holders(self.c.kernel)}"))
                 return
-            for i in range(min(count, n)):
+            for i in range(len(ops)):
                 if quiet[i] or ops[i] != seen[i]:
                     seen[i], since[i] = ops[i], now
                 elif now - since[i] > self.c.p.stall_timeout:
@@ -559,18 +551,21 @@ class Watchdog:
                f"{self.c.kernel.trace(24)}"
 
 
+def named_task_dump(kernel: Kernel) -> str:
+    """Every task: state, vCPU, preempt count, irqs, the locks it holds (and
+    the function that took each), what it sleeps on."""
+    return symbols.name_offsets(kernel.image, kernel.task_dump(), TASK_DUMP_IP)
+
+
 def lock_holders(kernel: Kernel) -> str:
     """The tasks that hold a lock, as the task dump shows them."""
-    dump = symbols.name_offsets(kernel.image, kernel.task_dump(), TASK_DUMP_IP)
-    holders = [line for line in dump.splitlines() if " holds " in line]
+    holders = [line for line in named_task_dump(kernel).splitlines() if " holds " in line]
     return "  tasks holding locks:\n" + "\n".join(holders or ["    none"]) + "\n"
 
 
 def task_report(kernel: Kernel) -> str:
-    """Every task: state, vCPU, preempt count, irqs, the locks it holds (and
-    where it took them), what it sleeps on."""
-    tasks = symbols.name_offsets(kernel.image, kernel.task_dump(), TASK_DUMP_IP)
-    return f"  every task (state, vCPU, preempt count, irqs, locks held):\n{tasks}"
+    return ("  every task (state, vCPU, preempt count, irqs, locks held):\n"
+            f"{named_task_dump(kernel)}")
 
 
 def drain_check(pool: Pool, timeout: float = 10.0) -> None:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from torture.errors import HarnessError
+from torture.errors import OutOfMemory
 from torture.kernel import Kernel, Task
 
 c_long_p = ctypes.POINTER(ctypes.c_long)
@@ -88,7 +88,7 @@ class Tagblk:
         kernel.entry(kernel.lib.hk_tagblk_init(task.ptr, kernel.online_cpus()[0], depth,
                                                max_retries, nr_requests, ctypes.byref(ret)))
         if ret.value:
-            raise HarnessError(f"tagblk_init failed: {ret.value}")
+            raise OutOfMemory(f"tagblk_init failed: {ret.value}")
 
     def _anywhere(self, call: Callable[[int], int], cpu: int) -> None:
         """@call(cpu), or on another vCPU if hotplug took that one away."""

@@ -638,14 +638,15 @@ static void say_where_free(struct det_outcome *o,
 {
 	long busy = sc->driver ? tagblk_det_in_flight() : nr_held();
 	size_t used = strlen(o->msg);
+	long global;
 
 	used += snprintf(o->msg + used, sizeof(o->msg) - used,
 			 "\n  %ld of %ld tags are free", sc->nr_tags - busy,
 			 sc->nr_tags);
-	if (!sc->driver && hk_pool_free_tags(dr.pool, nr_cpu_ids) >= 0) {
+	global = sc->driver ? -1 : hk_pool_free_tags(dr.pool, nr_cpu_ids);
+	if (global >= 0) {
 		used += snprintf(o->msg + used, sizeof(o->msg) - used,
-				 " (global %ld, cached:",
-				 hk_pool_free_tags(dr.pool, nr_cpu_ids));
+				 " (global %ld, cached:", global);
 		for (unsigned int cpu = 0; cpu < nr_cpu_ids && used < sizeof(o->msg); cpu++)
 			used += snprintf(o->msg + used, sizeof(o->msg) - used,
 					 " cpu%u %ld", cpu,

@@ -354,9 +354,9 @@ static long allocate(struct torture_task *tt, int state)
 	int cpu = READ_ONCE(t->cpu);
 	long tag;
 
-	t->remote_since_sleep = 0;
+	t->remote_since_schedule = 0;
 	tag = hk_alloc_tag(params.pool, state);
-	if (tag >= 0 && t->remote_since_sleep)
+	if (tag >= 0 && t->remote_since_schedule)
 		tt->st.steals++;
 	if (READ_ONCE(t->cpu) != cpu)
 		tt->st.migrations_in_kernel++;
@@ -443,12 +443,12 @@ static void torture_irq(int cpu)
 		goto out;
 	}
 	/* the interrupted task's own count resumes after us */
-	remote = current->remote_since_sleep;
-	current->remote_since_sleep = 0;
+	remote = current->remote_since_schedule;
+	current->remote_since_schedule = 0;
 	tag = hk_alloc_tag(params.pool, TASK_RUNNING);
-	if (tag >= 0 && current->remote_since_sleep)
+	if (tag >= 0 && current->remote_since_schedule)
 		ic->st.steals++;
-	current->remote_since_sleep = remote;
+	current->remote_since_schedule = remote;
 	if (params.injected_errno && tag == params.injected_errno) {
 		ic->st.irq_injected++;
 		goto out;

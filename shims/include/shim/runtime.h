@@ -99,7 +99,7 @@ struct task_struct {
 	uint64_t timer_ns;	/* schedule_timeout()'s expiry on shim_clock_ns(), 0: none */
 	uint64_t rng;		/* delay injection */
 	unsigned long nr_remote_pcpu;	/* atomics and locks on other CPUs' per-cpu data */
-	unsigned long remote_since_sleep;	/* the same, since schedule() */
+	unsigned long remote_since_schedule;	/* the same, since schedule() */
 	unsigned long nr_global_locks;	/* non-per-cpu locks, wait queues aside */
 	struct shim_held_lock held_locks[MAX_LOCK_DEPTH];
 	char comm[TASK_COMM_LEN];
