@@ -255,7 +255,11 @@ def test_counters_agree_with_the_allocators_own_count(tmp_path, monkeypatch):
     try:
         c.start()
         stranded = []
-        while len(stranded) < 3 or c.stats()["migrations_in_kernel"] < 100:
+        def progressing() -> bool:
+            s = c.stats()
+            return len(stranded) < 3 or s["migrations_in_kernel"] < 100 or not s["irq_injected"]
+
+        while progressing():
             time.sleep(0.01)  # the monitor's pace: count progress, not time
             if c.stats()["ops"] < 50_000 * (len(stranded) + 1):
                 continue
