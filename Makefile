@@ -41,7 +41,7 @@ DURATION     ?= 30
 V            ?= 0
 Q            := $(if $(filter 1,$(V)),,@)
 
-.PHONY: all build venv test torture bench bench-fastpath bench-instructions coverage lint help clean image runtime
+.PHONY: all build venv test torture bench bench-fastpath bench-instructions coverage mutants lint help clean image runtime
 
 all: build
 
@@ -55,6 +55,9 @@ help:
 	@echo "make bench-fastpath  percpu_ida fast path against a per-cpu spinlock stack, same run"
 	@echo "make bench-instructions  instructions per fast-path pair, counted by callgrind"
 	@echo "make coverage        the suite over gcov builds: HTML + Cobertura XML, every miss explained"
+	@echo "make mutants         mutants of an allocator through the default campaign: kill rate, the"
+	@echo "                     check that killed each, survivors' diffs in bench/results/"
+	@echo "                     (MUTANTS_ARGS='--allocator percpu_ida_v1 --jobs 4 --only steal ...')"
 	@echo "make lint            ruff on the Python side"
 	@echo "make clean           remove build/ (keeps .venv)"
 	@echo "V=1                  show the compiler command lines"
@@ -100,6 +103,9 @@ coverage: venv
 	find build/coverage -name '*.gcda' -delete
 	COVERAGE=1 $(PY) -m pytest -q pytests $(PYTEST_ARGS)
 	$(PY) -m torture.coverage
+
+mutants: build
+	$(PY) -m torture.mutants $(MUTANTS_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check torture pytests bench

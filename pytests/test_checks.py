@@ -24,12 +24,15 @@ EDITS = {
                  "\t\treturn data_race(READ_ONCE(pool->nr_free)) + 1;\n"),
     "leak": ("\tfree_percpu(pool->tag_cpu);\n\tfree_pages(",
              "\tfree_pages("),
+    "init": ("\tpool->tag_cpu = __alloc_percpu(cache_bytes, sizeof(unsigned int));",
+             "\tpool->tag_cpu = NULL;"),
 }
 
 # check id: (image, edit or planted bug, extra parameters) run here
 RUN = {
     "ownership": ("broken_steal_nolock", None, {}),
     "range": ("dropin", "range", {}),
+    "init": ("dropin", "init", {}),
     "alloc-error": ("broken_wait_no_loop", None, {}),
     "counters": ("dropin", "counters", {}),
     "conservation": ("dropin", "steal_drops_a_tag", {}),
@@ -48,6 +51,8 @@ ELSEWHERE = {
     "progress": ("test_verdicts", "test_a_task_spinning_with_irqs_off_is_no_progress"),
     "sanitizer": ("test_sanitizers", "test_tsan_reports_the_race_of_a_broken_steal"),
     "drain": ("test_checks", "test_the_drain_check_finds_a_lost_tag_without_an_iterator"),
+    # the driver's requests: checked by its deterministic scenario (DET_CHECK there)
+    "driver": ("test_det", "test_suite_catches_mutant_and_replays"),
 }
 
 # harness assertions no allocator bug can reach: the harness chooses what a

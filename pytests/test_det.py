@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from torture import det_suite, images, sanitizers
+from torture import checks, det_suite, images, sanitizers
 from torture.errors import InvalidArgument
 from torture.explore import (
     PCT,
@@ -54,6 +54,19 @@ CORRECT = sorted(images.CORRECT)
 EVERY = sorted({**images.CORRECT, **images.BASELINES})  # with the baselines
 DESIGNS = ["percpu_ida", "percpu_ida_v1"]
 MUTANTS = sorted(set(images.BROKEN) | set(images.INTERLEAVING_ONLY))
+# the one check that catches each mutant in the suite (torture/checks.py)
+DET_CHECK = {
+    "broken_free_irqs_on": "kernel-report", "broken_freelist_no_wake": "liveness",
+    "broken_ida_mag_steal_nolock": "crash", "broken_ida_tags_free_nolock": "ownership",
+    "broken_no_cpumask_bit": "liveness", "broken_no_wake": "liveness",
+    "broken_queue_late": "liveness", "broken_refill_batch": "crash",
+    "broken_sbitmap_no_fold": "liveness", "broken_sbitmap_wake_early": "liveness",
+    "broken_spill_no_recheck": "crash", "broken_stale_cache": "availability",
+    "broken_steal_count_early": "liveness", "broken_steal_nolock": "conservation",
+    "broken_tagblk_give_up": "driver", "broken_tagblk_leak": "liveness",
+    "broken_v1_pop": "crash", "broken_v1_push": "crash", "broken_v1_steal_early": "ownership",
+    "broken_wait_no_loop": "alloc-error", "broken_wake_before_bit": "liveness",
+}
 A, R = alloc(), alloc("running")
 ERESTARTSYS = -512
 
@@ -72,9 +85,12 @@ def test_suite_passes(allocator: str) -> None:
 @pytest.mark.parametrize("mutant", [
     pytest.param(m, marks=corrupting) if m in CORRUPTS_MEMORY else m for m in MUTANTS])
 def test_suite_catches_mutant_and_replays(mutant: str) -> None:
+    """Caught by the one check named in DET_CHECK, and the replay agrees."""
     found = det_suite.run_suite(mutant)
     assert found is not None, f"{mutant} passed the deterministic suite"
     name, scenario, budget, outcome = found
+    assert checks.det_check_of(outcome.verdict, outcome.message) == DET_CHECK[mutant], \
+        outcome.message
     again = explore(mutant, scenario, Replay(outcome.decisions), memory=budget.memory)
     assert again.verdict == outcome.verdict
     assert again.message.split("\n")[0].split(" at ")[0] == \

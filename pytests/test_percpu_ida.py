@@ -164,6 +164,38 @@ def test_too_many_tags_is_einval(make_kernel, allocator):
     assert "too" in k.dmesg() or "more than" in k.dmesg()
 
 
+def test_the_largest_tag_count_is_not_einval(make_kernel, percpu_allocator):
+    """The limit's boundary: INT_MAX + 1 tags (the posting: 2**32 - 2) are
+    allowed.  Init then sets the pool up (the posting's tree fills lazily)
+    or fails at its 8 GiB freelist, which no kernel allocator hands out:
+    -ENOMEM, with the allocator's warning, nothing left allocated."""
+    k = make_kernel(percpu_allocator)
+    largest = 2**32 - 2 if k.spec.gen.number == generation.POSTING else 2**31
+    try:
+        k.pool(largest).destroy()
+    except OutOfMemory:
+        assert k.reports(), "an allocation that large warns"
+    assert k.mem().outstanding == 0
+
+
+@pytest.mark.parametrize("nr_tags", [1023, 1024, 1025])
+def test_tag_counts_around_a_page_of_freelist(make_kernel, allocator, nr_tags):
+    """A tag stack that fills its page exactly, or one entry short or over:
+    every tag allocatable once, and nothing written past what init
+    allocated (the redzones, checked at every free)."""
+    k = make_kernel(allocator)
+    pool = k.pool(nr_tags)
+    tags = [pool.alloc(cpu=0) for _ in range(nr_tags)]
+    assert sorted(tags) == list(range(nr_tags))
+    with pytest.raises(NoTags):
+        pool.alloc(cpu=0)
+    for tag in tags:
+        pool.free(tag, cpu=0)
+    pool.destroy()
+    assert k.redzone_damage() is None and not k.reports()
+    assert k.mem().outstanding == 0
+
+
 def test_failed_init_is_enomem_with_nothing_leaked(make_kernel, allocator):
     k = make_kernel(allocator)
     task = k.task("init")
@@ -211,4 +243,6 @@ def test_a_built_in_allocator_has_every_feature(make_kernel, allocator):
     every = (cabi.FEAT_INIT_SIZES | cabi.FEAT_FOR_EACH_FREE | cabi.FEAT_FREE_TAGS
              | cabi.FEAT_INTERRUPTIBLE)
     k = make_kernel(allocator)
-    assert k.features == every and not k.spec.dropin
+    # the cache bound is percpu_ida's own contract, not a baseline's
+    bound = cabi.FEAT_CACHE_BOUND if k.spec.percpu_ida else 0
+    assert k.features == every | bound and not k.spec.dropin

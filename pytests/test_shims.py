@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import subprocess
@@ -140,6 +141,19 @@ def test_accounting_finds_a_leak(make_kernel):
     mem = k.mem()
     assert (mem.slab_objs, mem.slab_bytes) == (1, 100)
     assert "st_leak" in k.leaks()
+
+
+def test_kmalloc_has_the_kernels_size_limit_and_vmalloc_does_not(make_kernel):
+    """Above KMALLOC_MAX_SIZE (4 MiB: half of MAX_ORDER's block) kmalloc
+    fails with a warning; vmalloc (and kvmalloc's fallback) does not."""
+    k = make_kernel()
+    limit = 4096 << 10
+    k.selftest("leak", arg=limit)
+    assert k.selftest("leak", arg=limit + 1) == -errno.ENOMEM
+    assert [r.message for r in k.reports()] == \
+        [f"kmalloc of {limit + 1} bytes: KMALLOC_MAX_SIZE is {limit}"]
+    k.selftest("vmalloc_leak", arg=2 * limit)
+    assert (k.mem().slab_objs, k.mem().slab_bytes) == (2, 3 * limit)
 
 
 def test_redzones_catch_a_write_past_the_end(make_kernel):

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from torture import cabi, images, phases, planted, runner, sanitizers
+from torture import cabi, images, phases, planted, runner, sanitizers, topologies
 
 QUICK = {"duration": 2.5, "stat_interval": 0.5, "stutter": 1.0}
 
@@ -34,6 +34,24 @@ def test_correct_allocators_survive(allocator, shape):
     assert result.stats["irqs"] > 0 and result.stats["signals"] > 0
     assert result.stats["onoff_ops"] > 0 and result.stats["stutters"] > 0
     assert lines[0].startswith("--- Start of test: torture_type=")
+
+
+@pytest.mark.parametrize("topology", sorted(topologies.TOPOLOGIES))
+@pytest.mark.parametrize("design", ["percpu_ida", "percpu_ida_v1"])
+def test_each_topology_of_the_default_campaign_passes_and_steals(design, topology):
+    """Every topology runs clean on both designs, and tags cross CPUs by
+    steals: an asymmetric run's allocating vCPU gets back what others free."""
+    result = runner.run_isolated(runner.TortureParams(
+        torture_type=design, duration=3.0, stat_interval=0, seed=2,
+        **topologies.TOPOLOGIES[topology]), emit=lambda _: None)
+    assert result.success, result.reason
+    assert result.stats["steals"] > 0 and result.stats["enospc"] > 0, result.stats
+    if topology == "asymmetric":
+        # a task frees only what it was handed, but for what the two
+        # allocating tasks hold when the run winds down
+        p, s = result.params, result.stats
+        assert s["frees"] - s["cross_frees"] <= s["irq_allocs"] + (p.nr_tasks + 1) // 2 * p.hold
+        assert s["cross_frees"] > 1000
 
 
 def test_the_catalogue_has_a_broken_version_of_every_allocator():

@@ -198,6 +198,30 @@ static void *slab_alloc(size_t size, gfp_t flags, unsigned long site);
 
 void *__kmalloc(size_t size, gfp_t flags)
 {
+	/* above it the kernel asks the page allocator for too high an order */
+	if (size > KMALLOC_MAX_SIZE) {
+		WARN(!(flags & __GFP_NOWARN),
+		     "kmalloc of %zu bytes: KMALLOC_MAX_SIZE is %lu", size,
+		     KMALLOC_MAX_SIZE);
+		return NULL;
+	}
+	return slab_alloc(size, flags, _RET_IP_);
+}
+
+/**
+ * __vmalloc() - virtually contiguous memory: kmalloc without its size limit
+ * @size: bytes; above INT_MAX refused with a warning, as kvmalloc does
+ * @flags: GFP flags (__GFP_ZERO zeroes)
+ *
+ * Return: the memory (freed with kfree/vfree/kvfree here), or NULL.
+ */
+void *__vmalloc(size_t size, gfp_t flags)
+{
+	if (size > INT_MAX) {
+		WARN(!(flags & __GFP_NOWARN), "vmalloc of %zu bytes: above INT_MAX",
+		     size);
+		return NULL;
+	}
 	return slab_alloc(size, flags, _RET_IP_);
 }
 

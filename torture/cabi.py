@@ -97,6 +97,7 @@ class HkTortureParams(ctypes.Structure):
         ("injected_errno", ctypes.c_int),
         ("seed", ctypes.c_ulong),
         ("irq_busy", ctypes.c_int),
+        ("asymmetric", ctypes.c_int),
     ]
 
 
@@ -119,6 +120,7 @@ FEAT_INIT_SIZES = 0x01
 FEAT_FOR_EACH_FREE = 0x02
 FEAT_FREE_TAGS = 0x04
 FEAT_INTERRUPTIBLE = 0x08
+FEAT_CACHE_BOUND = 0x10  # percpu_ida with sizes: no CPU caches more than max_size
 
 DET_MAX_TASKS = 16
 DET_MAX_EVENTS = 16

@@ -96,6 +96,24 @@ def steal_push() -> Scenario:
     return Scenario(4, 8, 4, 2, [Task(0, [A]), Task(1, [A, A, free()])])
 
 
+def steal_far() -> Scenario:
+    """Four vCPUs, one tag cached on each of 1..3 as their tasks free: the
+    task on vCPU 0 wants three at once, so its steals must pass over the
+    CPUs left empty (its own, and those already robbed) to the ones still
+    holding tags, and stop where the tags are."""
+    return Scenario(4, 2, 1, 4, [Task(0, [A, A, A, free_all()]), Task(1, [A, free()]),
+                                 Task(2, [A, free()]), Task(3, [A, free()])])
+
+
+def asymmetric() -> Scenario:
+    """vCPU 0 only allocates and hands every tag to the tasks on vCPUs 1 and
+    2, which only free: the tags come back to vCPU 0 by refills from what
+    the others spill, and by steals from their caches."""
+    t0 = [A, hand(1), A, hand(2), A, hand(1), A, hand(2), A, free_all()]
+    return Scenario(3, 2, 1, 3, [Task(0, t0), Task(1, [free(), free(), free()]),
+                                 Task(2, [free(), free(), free()])])
+
+
 def wake_race() -> Scenario:
     """One tag: task 0 waits for it while task 1 frees it."""
     return Scenario(1, 1, 1, 2, [Task(0, [A]), Task(1, [A, free()])])
@@ -126,7 +144,8 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "standard": standard, "three_tasks": three_tasks, "wakeups": wakeups,
     "cpumask": cpumask, "irqs": irqs, "hotplug": hotplug,
     "hotplug_refused": hotplug_refused, "signals": signals,
-    "migration": migration, "steal_push": steal_push, "wake_race": wake_race,
+    "migration": migration, "steal_push": steal_push, "steal_far": steal_far,
+    "asymmetric": asymmetric, "wake_race": wake_race,
     "spurious": spurious,
     "driver": driver,
 }

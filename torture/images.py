@@ -236,6 +236,28 @@ def dropin(src: str | None, hdr: str | None, gen: str | None = None) -> ImageSpe
                      about=f"drop-in {source} (generation {detected.label})")
 
 
+def mutant_spec() -> ImageSpec | None:
+    """The generated mutant named by MUTANT_BASE (a port or baseline) and
+    MUTANT_PATCH (its patch, as `make mutants` writes it), if they are set."""
+    base, patch = os.environ.get("MUTANT_BASE"), os.environ.get("MUTANT_PATCH")
+    if not base and not patch:
+        return None
+    if base not in {**PORTS, **BASELINES}:
+        raise InvalidArgument(f"MUTANT_BASE={base!r}: use one of "
+                              f"{', '.join(sorted({**PORTS, **BASELINES}))}")
+    path = Path(patch or "").resolve()
+    if not patch or not path.is_file():
+        raise InvalidArgument(f"MUTANT_PATCH={patch!r}: no such file")
+    return mutant(base, path)
+
+
+def mutant(base: str, patch: Path) -> ImageSpec:
+    """@base (a port or baseline) with a generated mutant's @patch on it,
+    named by what it contains."""
+    digest = hashlib.sha1(f"{base}\0".encode() + patch.read_bytes()).hexdigest()[:10]
+    return _patched(f"mutant-{digest}", base, patch)
+
+
 def sbitmap_spec() -> ImageSpec | None:
     """An upstream lib/sbitmap.c (SBITMAP_SRC, SBITMAP_H) under the blk-mq-style
     adapter of the sbitmap_tags baseline, if the variables are set."""
@@ -262,6 +284,8 @@ def rerun_prefix(allocator: str) -> str:
     something else."""
     spec = lookup(allocator)
     names = ["SAN"]
+    if spec.name.startswith("mutant-"):
+        names[:0] = ["MUTANT_BASE", "MUTANT_PATCH"]
     if spec.dropin and spec.percpu_ida:
         names[:0] = ["PERCPU_IDA_SRC", "PERCPU_IDA_H", "PERCPU_IDA_GEN"]
     if spec.sbitmap_header:
@@ -269,15 +293,16 @@ def rerun_prefix(allocator: str) -> str:
 
     def value(name: str) -> str:
         text = os.environ[name]
-        return str(Path(text).resolve()) if name.endswith(("_SRC", "_H")) else text
+        return str(Path(text).resolve()) if name.endswith(("_SRC", "_H", "_PATCH")) else text
 
     return "".join(f"{name}={shlex.quote(value(name))} " for name in names
                    if os.environ.get(name))
 
 
 def allocators() -> dict[str, ImageSpec]:
-    """Every allocator the suites run on: the drop-ins alone when any is set."""
-    specs = dropins()
+    """Every allocator the suites run on: the drop-ins (or a generated
+    mutant) alone when any is set."""
+    specs = [*dropins(), *filter(None, [mutant_spec()])]
     return {spec.name: spec for spec in specs} if specs else {**CORRECT, **BASELINES}
 
 
@@ -289,7 +314,8 @@ def percpu_allocators() -> dict[str, ImageSpec]:
 def lookup(name: str) -> ImageSpec:
     """An image by name; a drop-in may be named "dropin"."""
     named = {"dropin": (dropin_spec, "PERCPU_IDA_SRC and PERCPU_IDA_H"),
-             "sbitmap": (sbitmap_spec, "SBITMAP_SRC and SBITMAP_H")}
+             "sbitmap": (sbitmap_spec, "SBITMAP_SRC and SBITMAP_H"),
+             "mutant": (mutant_spec, "MUTANT_BASE and MUTANT_PATCH")}
     if name in named:
         find, needs = named[name]
         spec = find()
@@ -298,7 +324,7 @@ def lookup(name: str) -> ImageSpec:
         return spec
     table = {**CORRECT, **BASELINES, **BROKEN, **INTERLEAVING_ONLY, **BARRIER_ONLY,
              **DRIVER_ERROR_PATHS}
-    for spec in dropins():
+    for spec in [*dropins(), *filter(None, [mutant_spec()])]:
         table[spec.name] = spec
     if name not in table:
         raise UnknownAllocator(

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from torture import cabi, checks, crash, faults, images, phases, sanitizers, symbols
-from torture.errors import HarnessError, InvalidArgument, KernelBug, KernelDead
+from torture.errors import HarnessError, InvalidArgument, KernelBug, KernelDead, OutOfMemory
 from torture.kernel import MAX_CPUS, TASK_RUNNING, TASK_UNINTERRUPTIBLE, Kernel, Pool
 
 
@@ -48,6 +48,9 @@ class TortureParams:
     batch_size: int = _p(4, "tags moved per refill or spill (0: the allocator's default)")
     hold: int = _p(8, "most tags a task holds at once: with the free rate, how long they are held")
     cross_cpu_free: int = _p(20, "percent of frees handed to a task on another vCPU to free there")
+    asymmetric: bool = _p(False, "even-numbered tasks only allocate, handing every tag to an "
+                                 "odd-numbered task on another vCPU, which only frees: tags "
+                                 "cross CPUs by refill, spill and steal (needs 2+ tasks)")
     sleepers: int = _p(30, "percent of allocations, made holding nothing, that may sleep")
     interruptible: int = _p(50, "percent of sleeping allocations that sleep interruptibly")
     signal_interval: float = _p(5.0, "ms between signals to a random task")
@@ -103,6 +106,9 @@ class TortureParams:
             raise InvalidArgument(f"hold={self.hold} out of range: 1..64")
         if self.nr_tasks > 256:
             raise InvalidArgument(f"nr_tasks={self.nr_tasks} out of range: 0..256")
+        if self.asymmetric and (self.nr_tasks or self.nr_cpus) < 2:
+            raise InvalidArgument("asymmetric needs 2 or more tasks: one allocates, one frees "
+                                  "(nr_tasks, or nr_cpus when nr_tasks is 0)")
 
     def resolved(self) -> TortureParams:
         """Fill in the zeros that mean "pick for me"."""
@@ -118,7 +124,8 @@ class TortureParams:
         args = " ".join(f"--{f.name}" if isinstance(f.default, bool) else
                         f"--{f.name} {shlex.quote(str(getattr(self, f.name)))}"
                         for f in fields(self)
-                        if getattr(self, f.name) or f.name not in ("fault", "allow_idle"))
+                        if getattr(self, f.name) or not (isinstance(f.default, bool) or
+                                                         f.name == "fault"))
         return f"{images.rerun_prefix(self.torture_type)}python -m torture run {args}"
 
 
@@ -166,8 +173,12 @@ class Campaign:
         self.emit = emit
         self.kernel = Kernel(p.torture_type, p.nr_cpus)
         sized = self.kernel.features & cabi.FEAT_INIT_SIZES
-        self.pool = self.kernel.pool(p.nr_tags, (p.max_size or None) if sized else None,
-                                     (p.batch_size or None) if sized else None)
+        try:
+            self.pool = self.kernel.pool(p.nr_tags, (p.max_size or None) if sized else None,
+                                         (p.batch_size or None) if sized else None)
+        except OutOfMemory as e:  # nothing is injected before the pool is up
+            self.kernel.close()
+            raise Failure(f"init: the pool's init failed with memory there: {e}") from e
         self.rng = random.Random(p.seed)
         self.hotplug = {"onoff_ops": 0, "stranded_max": 0, "stranded_total": 0,
                         "stranded_ms_max": 0, "stutters": 0}
@@ -202,7 +213,7 @@ class Campaign:
             slice=p.slice, cross_cpu_free=p.cross_cpu_free,
             irq_interval_us=int(p.irq_interval), signal_interval_us=int(p.signal_interval * 1000),
             shuffle_interval_us=int(p.shuffle_interval * 1000), seed=p.seed,
-            irq_busy=p.irq_busy,
+            irq_busy=p.irq_busy, asymmetric=int(p.asymmetric),
         )
         for spec in faults.parse_many(p.fault):
             self.kernel.inject(spec)
@@ -264,9 +275,7 @@ class Campaign:
         damage = self.kernel.redzone_damage()
         if damage:
             raise Failure(f"redzone: {damage}")
-        sized = self.kernel.features & cabi.FEAT_INIT_SIZES and self.p.max_size
-        if not (sized and self.kernel.spec.percpu_ida and
-                self.kernel.features & cabi.FEAT_FREE_TAGS):
+        if not (self.kernel.features & cabi.FEAT_CACHE_BOUND and self.p.max_size):
             return
         for cpu in range(self.p.nr_cpus):
             cached = self.pool.free_tags(cpu)
@@ -613,7 +622,10 @@ def run(params: TortureParams, emit: Callable[[str], None] = print,
     stopped)."""
     p = params.resolved()
     name = f"{p.torture_type}-torture"
-    c = Campaign(p, emit)
+    try:
+        c = Campaign(p, emit)
+    except Failure as e:
+        return TortureResult(p, False, str(e), {}, 0.0, [])
     if trace_file:
         c.kernel.lib.hk_trace_attach(str(trace_file).encode())
         c.kernel.lib.hk_torture_history_attach(f"{trace_file}.ops".encode())

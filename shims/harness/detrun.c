@@ -485,8 +485,21 @@ static int check_conservation(struct det_outcome *o)
 			return -1;
 		}
 	if (feat & HK_FEAT_FREE_TAGS) {
-		for (unsigned int cpu = 0; cpu <= nr_cpu_ids; cpu++)
-			counted += setup_op(HK_OP_FREE_TAGS, cpu, 0, 0, NULL, 0, NULL);
+		for (unsigned int cpu = 0; cpu <= nr_cpu_ids; cpu++) {
+			long cached = setup_op(HK_OP_FREE_TAGS, cpu, 0, 0, NULL, 0, NULL);
+
+			counted += cached;
+			if ((feat & HK_FEAT_CACHE_BOUND) && cpu < nr_cpu_ids &&
+			    cached > dr.sc->max_size) {
+				o->verdict = DV_CHECK;
+				snprintf(o->msg, sizeof(o->msg),
+					 "cache-bound: cpu %u%s caches %ld free tags, "
+					 "more than percpu_max_size %ld", cpu,
+					 shim_vcpus[cpu].online ? "" : " (offline)",
+					 cached, dr.sc->max_size);
+				return -1;
+			}
+		}
 		if (counted != n) {
 			o->verdict = DV_CHECK;
 			snprintf(o->msg, sizeof(o->msg),

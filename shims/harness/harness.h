@@ -16,6 +16,7 @@ struct hk_pool;
 #define HK_FEAT_FOR_EACH_FREE	0x02
 #define HK_FEAT_FREE_TAGS	0x04
 #define HK_FEAT_INTERRUPTIBLE	0x08	/* alloc takes a task state */
+#define HK_FEAT_CACHE_BOUND	0x10	/* percpu_ida: no CPU caches more than max_size */
 
 /* Run in kernel context (a task holding a vCPU, or an irq handler). */
 long hk_alloc_tag(struct hk_pool *pool, int state);

@@ -115,6 +115,10 @@ SHIM_EXPORT int hk_features(void)
 		feat |= HK_FEAT_FREE_TAGS;
 	if (PIDA_GEN >= 314)
 		feat |= HK_FEAT_INTERRUPTIBLE;
+#ifndef TAG_POOL	/* a baseline's per-cpu counts are not percpu_ida's caches */
+	if (PIDA_SIZED_INIT && PIDA_FREE_TAGS)
+		feat |= HK_FEAT_CACHE_BOUND;
+#endif
 	return feat;
 }
 
@@ -327,7 +331,11 @@ SHIM_EXPORT struct hk_pool *hk_pool_new(unsigned long nr_tags)
 	struct hk_pool *pool = aligned_alloc(__alignof__(struct hk_pool), size);
 
 	if (pool) {
-		memset(pool, 0, size);
+		/*
+		 * init gets the pool as kmalloc (not kzalloc) leaves memory:
+		 * garbage, so a field it forgets to set is seen
+		 */
+		memset(pool, 0x6b, size);
 		pool->nr_tags = nr_tags;
 		por_object(pool, size);
 	}

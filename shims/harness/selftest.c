@@ -155,6 +155,11 @@ static long st_leak(long arg)
 	return kmalloc(arg, GFP_KERNEL) ? 0 : -ENOMEM;
 }
 
+static long st_vmalloc_leak(long arg)
+{
+	return vmalloc(arg) ? 0 : -ENOMEM;
+}
+
 /*
  * One byte past a kmalloc object (@arg 1: then free it), a per-cpu
  * object (2), a page (3).
@@ -734,6 +739,7 @@ static const struct st_entry st_table[] = {
 	{ "percpu", st_percpu },
 	{ "percpu_raw_deref", st_percpu_raw_deref },
 	{ "leak", st_leak },
+	{ "vmalloc_leak", st_vmalloc_leak },
 	{ "overflow", st_overflow },
 	{ "lock_aa", st_lock_aa },
 	{ "lock_order", st_lock_order },

@@ -45,6 +45,7 @@ struct hk_torture_params {
 	int injected_errno;	/* an armed fail_function makes alloc return it */
 	unsigned long seed;
 	int irq_busy;		/* percent of interrupts aimed at a busy vCPU */
+	int asymmetric;		/* even tasks only allocate, odd ones only free */
 };
 
 struct hk_torture_stats {
@@ -104,6 +105,7 @@ struct torture_task {
 	int paused;
 	unsigned int held[MAX_HOLD];
 	unsigned int mailbox;	/* tag + 1 handed to us to free, 0 if empty */
+	long idle_turns;	/* asymmetric: turns with nothing to do (progress, not ops) */
 	uint64_t rng;
 	struct history *hist;
 } __attribute__((aligned(SHIM_CACHELINE)));
@@ -302,10 +304,17 @@ static void give_back(struct torture_task *tt, int slot)
 }
 
 /* Pass a held tag to another task, which frees it on its own vCPU. */
+/* Whom a hand-off goes to: any other task, or in an asymmetric run a freer. */
+static struct torture_task *hand_off_target(struct torture_task *tt, uint64_t r)
+{
+	if (params.asymmetric)
+		return &tasks[2 * (r % (params.nr_tasks / 2)) + 1];
+	return &tasks[(tt->index + 1 + r % (params.nr_tasks - 1)) % params.nr_tasks];
+}
+
 static bool hand_off(struct torture_task *tt, int slot, uint64_t r)
 {
-	struct torture_task *to = &tasks[(tt->index + 1 + r % (params.nr_tasks - 1)) %
-					 params.nr_tasks];
+	struct torture_task *to = hand_off_target(tt, r);
 	unsigned int tag = tt->held[slot];
 	unsigned int empty = 0;
 	int expected = tt->index + 1;
@@ -328,17 +337,18 @@ static bool hand_off(struct torture_task *tt, int slot, uint64_t r)
 	return true;
 }
 
-/* Free, on our vCPU, a tag another task handed us. */
-static void take_mail(struct torture_task *tt)
+/* Free, on our vCPU, a tag another task handed us: false if there was none. */
+static bool take_mail(struct torture_task *tt)
 {
 	unsigned int mail = __atomic_load_n(&tt->mailbox, __ATOMIC_ACQUIRE);
 
 	if (!mail || mail == MAIL_RESERVED)
-		return;
+		return false;
 	__atomic_store_n(&tt->mailbox, 0, __ATOMIC_RELEASE);
 	tt->held[tt->nheld++] = mail - 1;
 	give_back(tt, tt->nheld - 1);
 	tt->st.cross_frees++;
+	return true;
 }
 
 /*
@@ -399,9 +409,37 @@ static void do_alloc(struct torture_task *tt, uint64_t r)
 		tt->held[tt->nheld++] = tag;
 }
 
+/*
+ * An asymmetric run's operation: an allocator takes tags up to its hold and
+ * hands each to a freer (on another vCPU, when that freer's mailbox is
+ * empty); a freer frees what it is handed.  Tags leave the allocators'
+ * caches only by allocation and come back only to the freers': refills,
+ * spills and steals carry them across.
+ */
+static void asymmetric_op(struct torture_task *tt, uint64_t r)
+{
+	bool done = true;
+
+	if (tt->index & 1)
+		done = take_mail(tt);
+	else if (tt->nheld < params.hold && (tt->nheld == 0 || (r & 1)))
+		do_alloc(tt, r);
+	else
+		done = hand_off(tt, (r >> 16) % tt->nheld, r >> 24);
+	if (done)
+		tt->st.ops++;
+	else
+		tt->idle_turns++;
+}
+
 static void one_op(struct torture_task *tt)
 {
 	uint64_t r = next_rand(&tt->rng);
+
+	if (params.asymmetric) {
+		asymmetric_op(tt, r);
+		return;
+	}
 
 	if (READ_ONCE(tt->mailbox) && tt->nheld < MAX_HOLD)
 		take_mail(tt);
@@ -708,7 +746,8 @@ SHIM_EXPORT int hk_torture_start(const struct hk_torture_params *p)
 	    p->interruptible < 0 || p->interruptible > 100 ||
 	    p->cross_cpu_free < 0 || p->cross_cpu_free > 100 ||
 	    p->irq_interval_us < 0 || p->signal_interval_us < 0 ||
-	    p->shuffle_interval_us < 0 || p->irq_busy < 0 || p->irq_busy > 100)
+	    p->shuffle_interval_us < 0 || p->irq_busy < 0 || p->irq_busy > 100 ||
+	    (p->asymmetric && p->nr_tasks < 2))
 		return -EINVAL;
 	params = *p;
 	memset(&final_stats, 0, sizeof(final_stats));
@@ -826,7 +865,8 @@ SHIM_EXPORT int hk_torture_pause(int *sleepers)
 
 /**
  * hk_torture_progress() - what the progress watchdog reads
- * @ops: each task's count of operations begun (the harness's, not the
+ * @ops: each task's count of operations begun, and of an asymmetric run's
+ *	turns with nothing to hand on or free (the harness's, not the
  *	allocator's counters)
  * @quiet: 1 for a task that is paused or asleep in the kernel, else 0
  * @n: room in both
@@ -841,7 +881,7 @@ SHIM_EXPORT int hk_torture_progress(long *ops, int *quiet, int n)
 		return 0;
 	shim_racy_reads_begin();	/* each count has one writer */
 	for (i = 0; i < params.nr_tasks && i < n; i++) {
-		ops[i] = READ_ONCE(tasks[i].st.ops);
+		ops[i] = READ_ONCE(tasks[i].st.ops) + READ_ONCE(tasks[i].idle_turns);
 		quiet[i] = __atomic_load_n(&tasks[i].paused, __ATOMIC_ACQUIRE) ||
 			   asleep(tasks[i].task);
 	}

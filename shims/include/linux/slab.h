@@ -7,7 +7,11 @@
 #include <linux/kernel.h>
 #include <linux/topology.h>
 
+/* the largest kmalloc: half the largest page block, as SLUB's */
+#define KMALLOC_MAX_SIZE	(PAGE_SIZE << (MAX_ORDER - 1))
+
 void *__kmalloc(size_t size, gfp_t flags);
+void *__vmalloc(size_t size, gfp_t flags);
 void kfree(const void *objp);
 size_t ksize(const void *objp);
 
@@ -40,15 +44,31 @@ static inline void *kcalloc(size_t n, size_t size, gfp_t flags)
 #define kzalloc_node(size, flags, node)		kzalloc(size, flags)
 #define kmalloc_array_node(n, size, flags, node) kmalloc_array(n, size, flags)
 #define kcalloc_node(n, size, flags, node)	kcalloc(n, size, flags)
-#define kvmalloc_node(size, flags, node)	kmalloc(size, flags)
-#define kvzalloc_node(size, flags, node)	kzalloc(size, flags)
-#define kvmalloc(size, flags)			kmalloc(size, flags)
-#define kvzalloc(size, flags)			kzalloc(size, flags)
-#define kvmalloc_array(n, size, flags)		kmalloc_array(n, size, flags)
-#define kvcalloc(n, size, flags)		kcalloc(n, size, flags)
+/*
+ * vmalloc space is not bounded by KMALLOC_MAX_SIZE; kvmalloc falls back to
+ * it, so it is not either (the kernel's own cap is INT_MAX bytes)
+ */
+static inline void *kvmalloc(size_t size, gfp_t flags)
+{
+	return __vmalloc(size, flags);
+}
+
+static inline void *kvmalloc_array(size_t n, size_t size, gfp_t flags)
+{
+	size_t bytes;
+
+	if (unlikely(__builtin_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return __vmalloc(bytes, flags);
+}
+
+#define kvmalloc_node(size, flags, node)	kvmalloc(size, flags)
+#define kvzalloc_node(size, flags, node)	kvmalloc(size, (flags) | __GFP_ZERO)
+#define kvzalloc(size, flags)			kvmalloc(size, (flags) | __GFP_ZERO)
+#define kvcalloc(n, size, flags)		kvmalloc_array(n, size, (flags) | __GFP_ZERO)
 #define kvfree(p)				kfree(p)
-#define vmalloc(size)				kmalloc(size, GFP_KERNEL)
-#define vzalloc(size)				kzalloc(size, GFP_KERNEL)
+#define vmalloc(size)				__vmalloc(size, GFP_KERNEL)
+#define vzalloc(size)				__vmalloc(size, GFP_KERNEL | __GFP_ZERO)
 #define vfree(p)				kfree(p)
 
 typedef unsigned int slab_flags_t;
