@@ -12,7 +12,8 @@ from pathlib import Path
 import generations
 import pytest
 
-from torture import checks, planted, report, runner
+from torture import checks, det_suite, planted, report, runner
+from torture.explore import Random, explore
 
 # (old, new) edits of the port for the checks no catalogue image proves
 EDITS = {
@@ -113,3 +114,25 @@ def test_the_drain_check_finds_a_lost_tag_without_an_iterator(tmp_path, monkeypa
         nr_tags=40, hold=4, sleepers=0), emit=lambda _: None)
     assert not result.success
     assert checks.check_of(result.reason) == "drain", result.reason
+
+
+ITERATOR_FAILS = ("out:\n\tlocal_irq_restore(flags);\n\treturn ret;\n}\n"
+                  "EXPORT_SYMBOL_GPL(percpu_ida_for_each_free);",
+                  "out:\n\tlocal_irq_restore(flags);\n\treturn ret ? ret : -EIO;\n}\n"
+                  "EXPORT_SYMBOL_GPL(percpu_ida_for_each_free);")
+
+
+def test_an_iterator_that_fails_without_a_bug_fails_both_engines(tmp_path, monkeypatch):
+    """for_each_free() returning -EIO, though its callback never asked it to
+    stop, walks every tag all the same: only its return value is wrong.
+    Both engines' conservation checks call it and must fail, not pass."""
+    env = planted.dropin(tmp_path, *ITERATOR_FAILS)
+    for name in ("PERCPU_IDA_SRC", "PERCPU_IDA_H"):
+        monkeypatch.setenv(name, env[name])
+    outcome = explore("dropin", det_suite.standard(), Random(seed=1, runs=10), trace=False)
+    assert checks.det_check_of(outcome.verdict, outcome.message) == "conservation"
+    assert "for_each_free returned -5" in outcome.message
+    result = runner.run_isolated(runner.TortureParams(
+        torture_type="dropin", duration=10.0, stat_interval=0, seed=1), emit=lambda _: None)
+    assert checks.check_of(result.reason) == "conservation", result.reason
+    assert "for_each_free returned -5" in result.reason

@@ -55,6 +55,10 @@ class OwnershipError(HarnessError):
     """A tag handed out twice, or freed by someone who does not hold it."""
 
 
+class IteratorError(HarnessError):
+    """for_each_free() returned what its callback did not ask it to."""
+
+
 class KernelDead(HarnessError):
     """The kernel instance died (a BUG) and takes no more calls."""
 

@@ -15,6 +15,7 @@ from torture.errors import (
     HarnessError,
     Interrupted,
     InvalidArgument,
+    IteratorError,
     KernelBug,
     KernelDead,
     NoTags,
@@ -464,7 +465,10 @@ class Pool:
             buf = (ctypes.c_uint * cap)()
             ret = self._op(cabi.OP_FOR_EACH_FREE, cpu, None, False, a=stop_after, buf=buf)
             if stop_after and self._last_count == stop_after and ret != 1:
-                raise HarnessError(f"for_each_free returned {ret}, not the callback's 1")
+                raise IteratorError(f"for_each_free returned {ret}, not the callback's 1")
+            if not stop_after and ret != 0:
+                raise IteratorError(f"for_each_free returned {ret}, though the callback "
+                                    f"returned 0 for each of its {self._last_count} tags")
             if self._last_count <= cap:
                 return list(buf[: self._last_count])
             cap = self._last_count

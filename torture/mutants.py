@@ -132,10 +132,14 @@ def _det(c: Campaign, v: Verdict, env: dict[str, str], work: Path) -> bool:
         return False
     replay = re.search(r"^replay: (.*--scenario (\S+).*)$", out, re.M)
     v.stage = f"det:{replay.group(2) if replay else '?'}"
+    failure = re.search(r"^FAILURE: (.*)$", out, re.M)
     if rc == 1 and out_json.exists() and replay:
         data = json.loads(out_json.read_text())
         v.check = checks.det_check_of(data["verdict"], data["message"])
         v.reason, v.rerun = data["message"].split("\n")[0], replay.group(1)
+    elif rc == 1 and failure:  # a hung child: the parent's verdict, without JSON
+        v.check, v.reason = checks.check_of(failure.group(1)), failure.group(1)
+        v.rerun = replay.group(1) if replay else ""
     else:
         v.check, v.reason = "harness", _last_line(out, rc)
     return True
@@ -220,6 +224,7 @@ def run_one(c: Campaign, source: Path, m: mutate.Mutant, work: Path) -> Verdict:
             v.status, v.seconds = "killed", round(time.monotonic() - start, 2)
         # the patch is gone with the campaign: name the mutant instead
         v.rerun = v.rerun.replace(str(patch), "<patch>")
+        v.reason = v.reason.replace(str(patch), "<patch>")
     finally:
         _clean_build(spec)
     return v

@@ -25,7 +25,14 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from torture import cabi, checks, crash, faults, images, phases, sanitizers, symbols
-from torture.errors import HarnessError, InvalidArgument, KernelBug, KernelDead, OutOfMemory
+from torture.errors import (
+    HarnessError,
+    InvalidArgument,
+    IteratorError,
+    KernelBug,
+    KernelDead,
+    OutOfMemory,
+)
 from torture.kernel import MAX_CPUS, TASK_RUNNING, TASK_UNINTERRUPTIBLE, Kernel, Pool
 
 
@@ -253,7 +260,10 @@ class Campaign:
         """Free (the allocator's iterator) plus owned is every tag, each once."""
         if not self.kernel.features & cabi.FEAT_FOR_EACH_FREE:
             return
-        free = self.pool.for_each_free(self.kernel.online_cpus()[0])
+        try:
+            free = self.pool.for_each_free(self.kernel.online_cpus()[0])
+        except IteratorError as e:
+            raise Failure(f"conservation: {e}") from e
         counts: dict[int, int] = {}
         for tag in free:
             counts[tag] = counts.get(tag, 0) + 1

@@ -455,13 +455,21 @@ static int check_conservation(struct det_outcome *o)
 {
 	static unsigned int free_set[DET_MAX_TAGS];
 	static unsigned char seen[DET_MAX_TAGS];
-	long n = 0, nr = dr.sc->nr_tags, counted = 0;
+	long n = 0, nr = dr.sc->nr_tags, counted = 0, ret;
 	int feat = hk_features();
 
 	if (!(feat & HK_FEAT_FOR_EACH_FREE))
 		return 0;
-	if (setup_op(HK_OP_FOR_EACH_FREE, 0, 0, 0, free_set, DET_MAX_TAGS, &n) < 0)
+	ret = setup_op(HK_OP_FOR_EACH_FREE, 0, 0, 0, free_set, DET_MAX_TAGS, &n);
+	if (ret == -HK_EBUG)
 		return -1;
+	if (ret) {	/* the callback never asks it to stop */
+		o->verdict = DV_CHECK;
+		snprintf(o->msg, sizeof(o->msg),
+			 "conservation: for_each_free returned %ld, though the "
+			 "callback returned 0 for each of its %ld tags", ret, n);
+		return -1;
+	}
 	memset(seen, 0, nr);
 	for (long i = 0; i < n && i < DET_MAX_TAGS; i++) {
 		unsigned int tag = free_set[i];
@@ -618,8 +626,17 @@ driver_failed:
 		return;
 	}
 dead:
-	if (shim_kernel_dead && o->verdict == DV_PASS)
+	if (o->verdict != DV_PASS)
+		return;
+	if (shim_kernel_dead) {
 		bug_outcome(o, "BUG in the checks");
+		return;
+	}
+	/* a call at quiescence failed without a BUG: never a pass */
+	o->verdict = DV_CHECK;
+	snprintf(o->msg, sizeof(o->msg), "no progress: a check at quiescence "
+		 "could not run (a CPU would not come back up, or the harness "
+		 "could not enter the kernel)");
 }
 
 /* Every request a driver scenario can submit: its submit ops, run. */
