@@ -625,11 +625,13 @@ class Every:
 
 def run(params: TortureParams, emit: Callable[[str], None] = print,
         trace_file: Path | None = None,
-        on_hang: Callable[[TortureResult], None] | None = None) -> TortureResult:
+        on_hang: Callable[[TortureResult], None] | None = None,
+        until: Callable[[dict[str, int]], bool] | None = None) -> TortureResult:
     """One torture run in this process; returns its verdict.  With @on_hang,
     a progress watchdog hands it the FAILURE of a run whose tasks stopped
     making progress (the caller ends the process: the threads cannot be
-    stopped)."""
+    stopped).  With @until, the run ends as soon as the stats satisfy it
+    (the duration is then a bound): tests wait for events, not seconds."""
     p = params.resolved()
     name = f"{p.torture_type}-torture"
     try:
@@ -662,6 +664,8 @@ def run(params: TortureParams, emit: Callable[[str], None] = print,
     try:
         while (now := time.monotonic()) - start < p.duration:
             time.sleep(0.02)
+            if until and until(c.stats()):
+                break
             if c.c_failure() or c.kernel.dead:
                 break
             if c.kernel.lib.hk_report_count():  # a WARN, a lockdep splat: at once
