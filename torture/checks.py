@@ -48,7 +48,8 @@ CHECKS = (
           "online vCPU", r"availability:"),
     Check("liveness", "no task asleep while tags are free", r"stall:"),
     Check("progress", "every task begins operations, stops for a stutter, and the "
-          "monitor's calls return", r"no progress:|stutter:"),
+          "monitor's calls return; the deterministic engine's hang (a fiber that never reaches "
+          "a scheduling point)", r"no progress:|stutter:|hang: "),
     Check("kernel-report", "the kernel's own checks: BUG, WARNING, lockdep, sleeping in "
           "atomic context", r"kernel reported:|kernel BUG"),
     Check("leak", "memory back to zero after destroy",

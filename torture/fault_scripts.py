@@ -24,7 +24,7 @@ from torture.tagblk import Tagblk, problems
 Emit = Callable[[str], None]
 DEPTH = 8          # tags of the driver's device: few, so requests wait
 RETRIES = 4        # timer retries before an interrupt-time request gets -EBUSY
-TIMEOUT = 10.0     # s for a round's requests to end: a lost one never does
+TIMEOUT = 10.0     # s without a request ending: a lost one never does
 
 
 @dataclass(frozen=True)

@@ -155,12 +155,16 @@ class Tagblk:
             helpers.append(guarded(hotplug))
         for t in workers + helpers:
             t.start()
-        deadline = time.monotonic() + timeout
+        # @timeout bounds a stretch without progress, not the round: a
+        # request lost never ends, a loaded machine only ends them slowly
+        deadline, ended = time.monotonic() + timeout, 0
         result = self.results(atomic, returned, False)
         while time.monotonic() < deadline and not errors:
             result = self.results(atomic, returned, False)
             if all(result.ends) and not any(t.is_alive() for t in workers):
                 break
+            if sum(map(bool, result.ends)) > ended:
+                deadline, ended = time.monotonic() + timeout, sum(map(bool, result.ends))
             time.sleep(0.01)
         else:
             result.timed_out = not errors
