@@ -104,10 +104,11 @@ def _env(allocator: str, patch: Path) -> dict[str, str]:
     return env
 
 
-def _python(args: list[str], env: dict[str, str], timeout: float) -> tuple[int, str]:
-    """Run `python -m torture ARGS` in its own process group, killed whole on
+def _python(args: list[str], env: dict[str, str], timeout: float,
+            module: str = "torture") -> tuple[int, str]:
+    """Run `python -m MODULE ARGS` in its own process group, killed whole on
     timeout; its exit status (124 on timeout) and output."""
-    proc = subprocess.Popen([sys.executable, "-m", "torture", *args], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", module, *args], env=env,
                             cwd=images.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     try:
@@ -148,19 +149,18 @@ def _det(c: Campaign, v: Verdict, env: dict[str, str], work: Path) -> bool:
 def _api(c: Campaign, v: Verdict, env: dict[str, str], work: Path) -> bool:
     """The allocator suites of `make test` (the contract at its edges: sizes,
     limits, failed inits), with the mutant as their only allocator."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-         *(str(images.ROOT / "pytests" / name) for name in API_SUITES)],
-        env=env, cwd=images.ROOT, capture_output=True, text=True, timeout=900)
-    if proc.returncode == 0:
+    rc, out = _python(["-x", "-q", "-p", "no:cacheprovider",
+                       *(str(images.ROOT / "pytests" / name) for name in API_SUITES)],
+                      env, 900, module="pytest")
+    if rc == 0:
         return False
-    failed = re.search(r"^FAILED \S+::([^\s\[]+)", proc.stdout, re.M)
-    errors = re.findall(r"^E +(\S.*)$", proc.stdout, re.M)
+    failed = re.search(r"^FAILED \S+::([^\s\[]+)", out, re.M)
+    errors = re.findall(r"^E +(\S.*)$", out, re.M)
     v.stage = "api"
     if failed:
         v.check, v.reason = f"api:{failed.group(1)}", (errors or ["?"])[-1][:200]
     else:
-        v.check, v.reason = "harness", _last_line(proc.stdout + proc.stderr, proc.returncode)
+        v.check, v.reason = "harness", _last_line(out, rc)
     v.rerun = f"MUTANT_BASE={c.allocator} MUTANT_PATCH=<patch> python -m pytest " + \
         " ".join(f"pytests/{name}" for name in API_SUITES)
     return True
